@@ -1,0 +1,36 @@
+// One PostgreSQL server per test run, with a migrated template database that each test file copies.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { applyMigrations } from "../../scripts/db/migrations.js";
+import { startPostgres, type PostgresServer } from "../../scripts/db/postgres.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    postgresTemplateUrl: string;
+    sqliteTemplatePath: string;
+    scratchDir: string;
+  }
+}
+
+let server: PostgresServer | undefined;
+let scratchDir: string | undefined;
+
+export async function setup(project: TestProject) {
+  server = await startPostgres();
+  const template = `tasks_template_${process.pid}`;
+  const templateUrl = await server.createDatabase(template);
+  await applyMigrations({ provider: "postgresql", url: templateUrl });
+  scratchDir = await mkdtemp(join(tmpdir(), "prisma-tasks-test-"));
+  const sqliteTemplatePath = join(scratchDir, "template.sqlite");
+  await applyMigrations({ provider: "sqlite", url: sqliteTemplatePath });
+  project.provide("postgresTemplateUrl", templateUrl);
+  project.provide("sqliteTemplatePath", sqliteTemplatePath);
+  project.provide("scratchDir", scratchDir);
+}
+
+export async function teardown() {
+  await server?.stop();
+  if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
+}
