@@ -13,6 +13,13 @@ export type Provider = "postgresql" | "sqlite";
 
 let instantiated: Promise<void> | undefined;
 
+/** The slice of the WebAssembly global used here (TypeScript's ES lib does not declare it). */
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  Instance: new (module: object, imports: Record<string, object>) => { exports: Record<string, unknown> };
+}
+
 // Node 20 cannot import a .wasm module, so the engine's glue is given an instance made by hand.
 function instantiate(): Promise<void> {
   instantiated ??= (async () => {
@@ -24,8 +31,8 @@ function instantiate(): Promise<void> {
     };
     const glue = createRequire(import.meta.url).resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const wasmPath = join(dirname(glue), "schema_engine_bg.wasm");
-    const module = await WebAssembly.compile(await readFile(wasmPath));
-    const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": bg as unknown as WebAssembly.ModuleImports });
+    const module = await wasm.compile(await readFile(wasmPath));
+    const instance = new wasm.Instance(module, { "./schema_engine_bg.js": bg });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
   })();

@@ -1,0 +1,270 @@
+// The error classes prisma-tasks throws, each naming the task, the offending value and the fix.
+import type { z } from "zod";
+
+/** Base of every error prisma-tasks throws, so `catch (e) { if (e instanceof TasksError) ... }` catches them all. */
+export class TasksError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** How messages show a value: short, unambiguous, and never throwing (values come from users). */
+export function describeValue(value: unknown): string {
+  try {
+    switch (typeof value) {
+      case "string":
+        return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+      case "number":
+        return Object.is(value, -0) ? "-0" : String(value);
+      case "bigint":
+        return `${value}n`;
+      case "boolean":
+      case "undefined":
+        return String(value);
+      case "symbol":
+        return value.toString();
+      case "function":
+        return value.name ? `function ${value.name}` : "an anonymous function";
+    }
+    if (value === null) return "null";
+    if (value instanceof Date) {
+      return Number.isNaN(value.getTime()) ? "an invalid Date" : `Date ${value.toISOString()}`;
+    }
+    if (Array.isArray(value)) return `an array of length ${value.length}`;
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      const json = JSON.stringify(value);
+      return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+    }
+    return `an instance of ${constructorName(value as object) ?? "an unnamed class"}`;
+  } catch {
+    return "an unprintable value";
+  }
+}
+
+export function constructorName(value: object): string | undefined {
+  const ctor: unknown = (value as { constructor?: unknown }).constructor;
+  return typeof ctor === "function" && ctor.name ? ctor.name : undefined;
+}
+
+/** One step of a path into args, spelled as JavaScript would access it: `.user`, `[2]`, `["first name"]`. */
+export function pathSegment(key: PropertyKey): string {
+  if (typeof key === "number") return `[${key}]`;
+  if (typeof key === "symbol") return `[${key.toString()}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function taskLabel(taskName: string | undefined): string {
+  return taskName === undefined ? "task()" : `Task "${taskName}"`;
+}
+
+/** A task definition, a `.using()` override or an enqueue option breaks a rule. */
+export class InvalidTask extends TasksError {
+  readonly taskName: string | undefined;
+  readonly field: string;
+  readonly value: unknown;
+
+  /** `rule` reads as the fix, e.g. "must be an integer between -100 and 100". */
+  constructor(params: { taskName?: string | undefined; field: string; value: unknown; rule: string }) {
+    super(`${taskLabel(params.taskName)}: ${params.field} ${params.rule}; got ${describeValue(params.value)}.`);
+    this.taskName = params.taskName;
+    this.field = params.field;
+    this.value = params.value;
+  }
+}
+
+/** Two different task definitions share one name, so a worker could not tell which function a row means. */
+export class DuplicateTaskName extends TasksError {
+  readonly taskName: string;
+
+  constructor(taskName: string) {
+    super(
+      `Two different tasks are named "${taskName}". The name is stored in each row and is how a worker ` +
+        `finds the function, so it must be unique: rename one of them (e.g. "<module>.<function>").`,
+    );
+    this.taskName = taskName;
+  }
+}
+
+/** Spells a zod issue path the way a user reads their own args: `args.items[2].name`. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  return `args${path.map(pathSegment).join("")}`;
+}
+
+/** The args given to enqueue (or read back by a worker) do not match the task's `args` schema. */
+export class InvalidTaskArguments extends TasksError {
+  readonly taskName: string;
+  readonly issues: readonly z.core.$ZodIssue[];
+  /** Position in the list given to `enqueueMany`, when the args came from one. */
+  readonly index: number | undefined;
+
+  constructor(taskName: string, issues: readonly z.core.$ZodIssue[], index?: number) {
+    const where = index === undefined ? "" : ` (item ${index} of enqueueMany)`;
+    const lines = issues.map((issue) => `  - ${formatIssuePath(issue.path)}: ${issue.message}`);
+    super(
+      `Task "${taskName}" got invalid arguments${where}:\n${lines.join("\n")}\n` +
+        `Fix: pass arguments that match the task's args schema.`,
+    );
+    this.taskName = taskName;
+    this.issues = issues;
+    this.index = index;
+  }
+}
+
+/** A value in args or in a return value would not come back from storage as it went in. */
+export class SerializationError extends TasksError {
+  readonly taskName: string;
+  /** Where the value sits, e.g. `args.user.createdAt` or `returnValue.items[2]`. */
+  readonly path: string;
+  readonly reason: string;
+
+  constructor(taskName: string, path: string, reason: string, fix: string) {
+    super(`Task "${taskName}": cannot store ${path}: ${reason}. Fix: ${fix}.`);
+    this.taskName = taskName;
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/** No stored result has this id. */
+export class TaskResultDoesNotExist extends TasksError {
+  readonly id: string;
+
+  constructor(id: string) {
+    super(
+      `No task result with id ${describeValue(id)}. It may have been pruned (tasks-worker prune), ` +
+        `its enqueueing transaction may have rolled back, or the id is wrong: check where the id came from.`,
+    );
+    this.id = id;
+  }
+}
+
+/** `returnValue` was read before the task completed; `null` stays a legitimate return value this way. */
+export class TaskResultNotReady extends TasksError {
+  readonly id: string;
+  readonly status: string;
+  readonly taskName: string | undefined;
+
+  constructor(id: string, status: string, taskName?: string) {
+    const fix =
+      status === "FAILED"
+        ? "the task failed, so it has no return value: read result.errors instead"
+        : "await result.refresh() until result.status is COMPLETE before reading returnValue";
+    super(`${taskLabel(taskName)} result "${id}" has no return value while its status is ${status}. Fix: ${fix}.`);
+    this.id = id;
+    this.status = status;
+    this.taskName = taskName;
+  }
+}
+
+/** A task or enqueue call names a backend alias that was not given to withTasks. */
+export class UnknownBackend extends TasksError {
+  readonly alias: string;
+  readonly knownAliases: readonly string[];
+  readonly taskName: string | undefined;
+
+  constructor(alias: string, knownAliases: readonly string[], taskName?: string) {
+    const known = `configured: ${quoteList(knownAliases)}`;
+    super(
+      `${taskLabel(taskName)}: unknown backend ${describeValue(alias)} (${known}). ` +
+        `Fix: add it to withTasks({ backends }) or pick a configured alias with the backend option.`,
+    );
+    this.alias = alias;
+    this.knownAliases = knownAliases;
+    this.taskName = taskName;
+  }
+}
+
+/** Enqueueing to a queue that the chosen backend does not list, so no worker would ever run the task. */
+export class QueueNotServed extends TasksError {
+  readonly taskName: string;
+  readonly queueName: string;
+  readonly backendAlias: string;
+  readonly servedQueues: readonly string[];
+
+  constructor(taskName: string, queueName: string, backendAlias: string, servedQueues: readonly string[]) {
+    super(
+      `Task "${taskName}": queue ${describeValue(queueName)} is not served by backend "${backendAlias}" ` +
+        `(it serves ${quoteList(servedQueues)}). Fix: add the queue to that backend's queues in withTasks, ` +
+        `or enqueue with a queueName it serves.`,
+    );
+    this.taskName = taskName;
+    this.queueName = queueName;
+    this.backendAlias = backendAlias;
+    this.servedQueues = servedQueues;
+  }
+}
+
+/** `tx.$tasks` was used after its interactive transaction committed or rolled back. */
+export class TransactionClosed extends TasksError {
+  readonly taskName: string | undefined;
+
+  constructor(taskName?: string) {
+    super(
+      `${taskLabel(taskName)}: cannot enqueue through a transaction client whose transaction has already ` +
+        `committed or rolled back. Fix: enqueue inside the $transaction callback before it returns, ` +
+        `or use the top-level client.`,
+    );
+    this.taskName = taskName;
+  }
+}
+
+/** A transaction was opened inside another one, which Prisma's interactive transactions cannot do. */
+export class NestedTransaction extends TasksError {
+  readonly taskName: string | undefined;
+
+  constructor(taskName?: string) {
+    super(
+      `${taskLabel(taskName)}: $transaction was called on a transaction client; interactive transactions ` +
+        `cannot nest. Fix: do the work (and tx.$tasks.enqueue) directly on the outer tx.`,
+    );
+    this.taskName = taskName;
+  }
+}
+
+/** A worker claimed a row whose task name is not registered with it. */
+export class UnknownTask extends TasksError {
+  readonly taskName: string;
+
+  constructor(taskName: string) {
+    super(
+      `Task "${taskName}" is not registered with this worker. Fix: add it to the tasks given to withTasks ` +
+        `(and the worker's config), and deploy workers from the same code as the app that enqueues.`,
+    );
+    this.taskName = taskName;
+  }
+}
+
+/** A task ran longer than its `timeoutMs` and was aborted through `ctx.signal`. */
+export class TaskTimeout extends TasksError {
+  readonly taskName: string;
+  readonly timeoutMs: number;
+
+  constructor(taskName: string, timeoutMs: number) {
+    super(
+      `Task "${taskName}" ran longer than its timeoutMs of ${timeoutMs} ms and was aborted. ` +
+        `Fix: make it faster, let it stop early when ctx.signal aborts, or raise timeoutMs.`,
+    );
+    this.taskName = taskName;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The worker running a task stopped renewing its lease (crashed, killed or cut off), so the task was recovered. */
+export class WorkerLost extends TasksError {
+  readonly workerId: string;
+
+  constructor(workerId: string) {
+    super(
+      `Worker "${workerId}" stopped renewing its lease while running this task, so it is presumed dead ` +
+        `(crashed, killed, or cut off from the database). Fix: check that worker's logs; give the task ` +
+        `maxAttempts > 1 so it is retried after such a loss.`,
+    );
+    this.workerId = workerId;
+  }
+}
+
+function quoteList(values: readonly string[]): string {
+  return values.length === 0 ? "none" : values.map((v) => JSON.stringify(v)).join(", ");
+}

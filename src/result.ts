@@ -1,0 +1,200 @@
+// TaskResult: what enqueue returns and a worker records: status, timings, attempts, return value, errors.
+import { TasksError, TaskResultNotReady, constructorName } from "./errors.js";
+
+export const TaskStatus = {
+  /** Enqueued, waiting for its runAfter and a free worker. */
+  NEW: "NEW",
+  /** A worker holds it. */
+  RUNNING: "RUNNING",
+  /** Returned; `returnValue` is readable. */
+  COMPLETE: "COMPLETE",
+  /** Threw, or could not run; see `errors`. */
+  FAILED: "FAILED",
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+/** One failed attempt, kept as plain strings so it survives storage and reads well in Prisma Studio. */
+export interface TaskError {
+  exceptionClass: string;
+  message: string;
+  traceback: string;
+}
+
+export interface TaskResultData<A = unknown, R = unknown> {
+  id: string;
+  status: TaskStatus;
+  taskName: string;
+  args: A;
+  queueName: string;
+  priority: number;
+  backend: string;
+  runAfter: Date;
+  enqueuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  lastAttemptedAt: Date | null;
+  attempts: number;
+  maxAttempts: number;
+  workerIds: string[];
+  /** Meaningful only when status is COMPLETE. */
+  returnValue: R | undefined;
+  errors: TaskError[];
+}
+
+/** Where `refresh()` re-reads a result from: the backend that stored it. */
+export interface ResultSource {
+  fetch(id: string): Promise<TaskResultData<unknown, unknown>>;
+}
+
+/** A snapshot of one enqueued task; `refresh()` brings it up to date in place. */
+export class TaskResult<A = unknown, R = unknown> {
+  #data: TaskResultData<A, R>;
+  readonly #source: ResultSource | undefined;
+
+  constructor(data: TaskResultData<A, R>, source?: ResultSource) {
+    this.#data = snapshot(data);
+    this.#source = source;
+  }
+
+  get id(): string {
+    return this.#data.id;
+  }
+  get status(): TaskStatus {
+    return this.#data.status;
+  }
+  get taskName(): string {
+    return this.#data.taskName;
+  }
+  get args(): A {
+    return this.#data.args;
+  }
+  get queueName(): string {
+    return this.#data.queueName;
+  }
+  get priority(): number {
+    return this.#data.priority;
+  }
+  get backend(): string {
+    return this.#data.backend;
+  }
+  get runAfter(): Date {
+    return this.#data.runAfter;
+  }
+  get enqueuedAt(): Date {
+    return this.#data.enqueuedAt;
+  }
+  get startedAt(): Date | null {
+    return this.#data.startedAt;
+  }
+  get finishedAt(): Date | null {
+    return this.#data.finishedAt;
+  }
+  get lastAttemptedAt(): Date | null {
+    return this.#data.lastAttemptedAt;
+  }
+  get attempts(): number {
+    return this.#data.attempts;
+  }
+  get maxAttempts(): number {
+    return this.#data.maxAttempts;
+  }
+  get workerIds(): readonly string[] {
+    return this.#data.workerIds;
+  }
+  get errors(): readonly TaskError[] {
+    return this.#data.errors;
+  }
+
+  /** What the task returned. Throws while the task is not COMPLETE, so `null` always means the task returned null. */
+  get returnValue(): R {
+    if (this.#data.status !== TaskStatus.COMPLETE) {
+      throw new TaskResultNotReady(this.#data.id, this.#data.status, this.#data.taskName);
+    }
+    return this.#data.returnValue as R;
+  }
+
+  get isFinished(): boolean {
+    return this.#data.status === TaskStatus.COMPLETE || this.#data.status === TaskStatus.FAILED;
+  }
+
+  /** Re-reads this result from its backend and updates this object in place. */
+  async refresh(): Promise<this> {
+    if (this.#source === undefined) {
+      throw new TasksError(
+        `Task "${this.#data.taskName}" result "${this.#data.id}" cannot refresh: it was built without a ` +
+          `backend to read from. Fix: use the TaskResult returned by $tasks.enqueue or $tasks.getResult.`,
+      );
+    }
+    this.#data = snapshot((await this.#source.fetch(this.#data.id)) as TaskResultData<A, R>);
+    return this;
+  }
+
+  /** A plain object of every field; `returnValue` is present only when COMPLETE, so this never throws. */
+  toJSON(): TaskResultData<A, R> & { isFinished: boolean } {
+    const data = this.#data;
+    return {
+      ...data,
+      workerIds: [...data.workerIds],
+      errors: data.errors.map((error) => ({ ...error })),
+      returnValue: data.status === TaskStatus.COMPLETE ? data.returnValue : undefined,
+      isFinished: this.isFinished,
+    };
+  }
+}
+
+/** Copies and freezes the lists, so a caller holding a result cannot change what it reports. */
+function snapshot<A, R>(data: TaskResultData<A, R>): TaskResultData<A, R> {
+  return {
+    ...data,
+    workerIds: Object.freeze([...data.workerIds]) as string[],
+    errors: Object.freeze(data.errors.map((error) => Object.freeze({ ...error }))) as TaskError[],
+  };
+}
+
+/** How many `cause` links a traceback follows; a cause chain can be cyclic. */
+const MAX_CAUSES = 5;
+
+/** Turns any thrown value (an Error, a string, null, a plain object...) into a storable TaskError; never throws. */
+export function errorFromException(err: unknown): TaskError {
+  try {
+    if (err instanceof Error) {
+      let traceback = stackOf(err);
+      let cause: unknown = err.cause;
+      for (let depth = 0; cause !== undefined && depth < MAX_CAUSES; depth++) {
+        traceback += `\nCaused by: ${cause instanceof Error ? stackOf(cause) : String(cause)}`;
+        cause = cause instanceof Error ? cause.cause : undefined;
+      }
+      return { exceptionClass: errorClassName(err), message: String(err.message), traceback };
+    }
+    if (err === null) return { exceptionClass: "null", message: "null", traceback: "" };
+    if (typeof err === "object") {
+      const { name, message, stack } = err as { name?: unknown; message?: unknown; stack?: unknown };
+      return {
+        exceptionClass: typeof name === "string" && name ? name : (constructorName(err) ?? "Object"),
+        message: typeof message === "string" ? message : safeJson(err),
+        traceback: typeof stack === "string" ? stack : "",
+      };
+    }
+    return { exceptionClass: typeof err, message: String(err), traceback: "" };
+  } catch {
+    return { exceptionClass: "unknown", message: "a thrown value that could not be read", traceback: "" };
+  }
+}
+
+/** `class Foo extends Error {}` keeps the inherited name "Error"; its constructor name says more. */
+function errorClassName(err: Error): string {
+  if (err.name && err.name !== "Error") return err.name;
+  return constructorName(err) ?? "Error";
+}
+
+function stackOf(err: Error): string {
+  return typeof err.stack === "string" ? err.stack : `${errorClassName(err)}: ${String(err.message)}`;
+}
+
+function safeJson(value: object): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

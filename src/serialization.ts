@@ -1,0 +1,212 @@
+// Args and return values <-> stored JSON: plain, readable JSON plus superjson's meta for Date, BigInt, Map, Set, undefined.
+import superjson, { type SuperJSONResult, type SuperJSONValue } from "superjson";
+import { SerializationError, constructorName, pathSegment } from "./errors.js";
+
+/** What goes into a JSON column: `json` reads as plain JSON; `meta` says which parts were Dates, BigInts... */
+export interface Stored {
+  json: unknown;
+  /** superjson's meta; null when the value is plain JSON already. */
+  meta: unknown | null;
+}
+
+/**
+ * Checks that `value` round-trips, then turns it into storable JSON. Throws SerializationError naming the task
+ * and the path of an offending value, before anything is stored.
+ */
+export function serialize(value: unknown, taskName: string, root: "args" | "returnValue"): Stored {
+  assertStorable(value, taskName, root);
+  const { json, meta } = superjson.serialize(value as SuperJSONValue);
+  return { json, meta: meta ?? null };
+}
+
+export function deserialize(stored: Stored): unknown {
+  const payload = { json: stored.json, meta: stored.meta ?? undefined } as SuperJSONResult;
+  return superjson.deserialize(payload);
+}
+
+/** Deeper than this, superjson's recursive walk risks overflowing the stack; real args are never this deep. */
+const MAX_DEPTH = 500;
+
+const ONLY_DATA =
+  "pass plain data instead: plain objects, arrays, strings, numbers, booleans, null, undefined, " +
+  "Date, BigInt, Map and Set round-trip (e.g. pass an id and load the object inside the task)";
+
+interface Problem {
+  reason: string;
+  fix: string;
+}
+
+/** A container on the walk. The path to it is rebuilt from the parent links only when an error needs it. */
+interface Visit {
+  readonly value: object;
+  readonly parent: Visit | undefined;
+  readonly segment: string;
+  readonly depth: number;
+  /** Its children are on the stack above it; popping it again means they have all been checked. */
+  entered: boolean;
+}
+
+/**
+ * Walks the value without recursion, since it runs on every enqueue and values can be large. Leaves are checked
+ * where they sit; only containers go on the stack. A container met again after it was fully checked is a shared
+ * reference (fine); one met while it is still being checked is its own ancestor: a cycle.
+ */
+function assertStorable(value: unknown, taskName: string, root: string): void {
+  const fail = (parent: Visit | undefined, segment: string, problem: Problem): never => {
+    throw new SerializationError(taskName, pathOf(parent, segment), problem.reason, problem.fix);
+  };
+  const top = leafProblem(value);
+  if (top !== undefined) fail(undefined, root, top);
+  if (!isContainer(value)) return;
+
+  const inProgress = new Set<object>();
+  const checked = new Set<object>();
+  const stack: Visit[] = [{ value, parent: undefined, segment: root, depth: 0, entered: false }];
+  // Pairs of (container, segment) found in the current container, pushed afterwards in reverse so that nested
+  // containers are walked in the value's own order.
+  const found: Array<object | string> = [];
+
+  while (stack.length > 0) {
+    const visit = stack.pop() as Visit;
+    const container = visit.value;
+    if (visit.entered) {
+      inProgress.delete(container);
+      checked.add(container);
+      continue;
+    }
+    if (checked.has(container)) continue;
+    if (inProgress.has(container)) fail(visit.parent, visit.segment, cycleProblem(visit));
+    if (visit.depth > MAX_DEPTH) {
+      fail(visit.parent, visit.segment, { reason: `it is nested more than ${MAX_DEPTH} levels deep`, fix: "pass a flatter value" });
+    }
+    visit.entered = true;
+    inProgress.add(container);
+    stack.push(visit);
+
+    found.length = 0;
+    if (Array.isArray(container)) {
+      if (Object.getPrototypeOf(container) !== Array.prototype) fail(visit.parent, visit.segment, classProblem(container));
+      for (let i = 0; i < container.length; i++) {
+        if (!(i in container)) {
+          fail(visit, `[${i}]`, { reason: "it is a hole in a sparse array, which is stored as null", fix: "fill it with undefined or null" });
+        }
+        const child: unknown = container[i];
+        const problem = leafProblem(child);
+        if (problem !== undefined) fail(visit, `[${i}]`, problem);
+        if (isContainer(child)) found.push(child, `[${i}]`);
+      }
+    } else if (container instanceof Map) {
+      let i = 0;
+      for (const [key, entry] of container as Map<unknown, unknown>) {
+        const keyProblem = leafProblem(key);
+        if (keyProblem !== undefined) fail(visit, `.keys()[${i}]`, keyProblem);
+        if (isContainer(key)) found.push(key, `.keys()[${i}]`);
+        const entryProblem = leafProblem(entry);
+        if (entryProblem !== undefined) fail(visit, mapEntrySegment(key, i), entryProblem);
+        if (isContainer(entry)) found.push(entry, mapEntrySegment(key, i));
+        i++;
+      }
+    } else if (container instanceof Set) {
+      let i = 0;
+      for (const member of container as Set<unknown>) {
+        const problem = leafProblem(member);
+        if (problem !== undefined) fail(visit, `[${i}]`, problem);
+        if (isContainer(member)) found.push(member, `[${i}]`);
+        i++;
+      }
+    } else {
+      const proto: unknown = Object.getPrototypeOf(container);
+      if (proto !== Object.prototype && proto !== null) fail(visit.parent, visit.segment, classProblem(container));
+      for (const symbol of Object.getOwnPropertySymbols(container)) {
+        if (Object.prototype.propertyIsEnumerable.call(container, symbol)) {
+          fail(visit.parent, visit.segment, {
+            reason: `it has the symbol key ${symbol.toString()}, and symbol keys are dropped when stored`,
+            fix: "use string keys",
+          });
+        }
+      }
+      const record = container as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        // superjson refuses these anywhere in a value, as a guard against prototype pollution.
+        if (key === "__proto__" || key === "constructor" || key === "prototype") {
+          fail(visit, pathSegment(key), {
+            reason: `the key "${key}" is refused by superjson as a prototype-pollution risk`,
+            fix: "rename the key",
+          });
+        }
+        const child = record[key];
+        const problem = leafProblem(child);
+        if (problem !== undefined) fail(visit, pathSegment(key), problem);
+        if (isContainer(child)) found.push(child, pathSegment(key));
+      }
+    }
+    for (let i = found.length - 2; i >= 0; i -= 2) {
+      const child = found[i] as object;
+      stack.push({ value: child, parent: visit, segment: found[i + 1] as string, depth: visit.depth + 1, entered: false });
+    }
+  }
+}
+
+/** Objects the walk goes into; Dates are leaves. */
+function isContainer(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !(value instanceof Date);
+}
+
+/** What is wrong with a value on its own, whatever it contains; undefined when nothing is. */
+function leafProblem(value: unknown): Problem | undefined {
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value)
+        ? undefined
+        : { reason: `it is ${value}, which JSON would store as null`, fix: `use null, or a string such as "${value}"` };
+    case "object":
+      return value instanceof Date && Number.isNaN(value.getTime())
+        ? { reason: "it is an invalid Date (its time is NaN)", fix: "pass a valid Date, or null" }
+        : undefined;
+    case "function":
+      return {
+        reason: `it is a function${value.name ? ` (${value.name})` : ""}, and functions cannot be stored`,
+        fix: "pass data the task can use to find or rebuild it, such as an id or a name",
+      };
+    case "symbol":
+      return { reason: `it is ${value.toString()}, and symbols cannot be stored`, fix: "use a string" };
+    default:
+      return undefined;
+  }
+}
+
+function classProblem(container: object): Problem {
+  const name = constructorName(container) ?? "an unnamed class";
+  return { reason: `it is an instance of ${name}, which would come back as a plain object or not at all`, fix: ONLY_DATA };
+}
+
+function cycleProblem(visit: Visit): Problem {
+  let ancestor = visit.parent;
+  while (ancestor !== undefined && ancestor.value !== visit.value) ancestor = ancestor.parent;
+  return {
+    reason: `it refers back to ${pathOf(ancestor?.parent, ancestor?.segment ?? "")}, making a cycle, and cyclic values cannot be stored`,
+    fix: "break the cycle, e.g. pass ids instead of object references",
+  };
+}
+
+function pathOf(parent: Visit | undefined, segment: string): string {
+  const segments = [segment];
+  for (let v = parent; v !== undefined; v = v.parent) segments.push(v.segment);
+  return segments.reverse().join("");
+}
+
+/** `.get("id")` for keys a reader can type; the entry's position otherwise. */
+function mapEntrySegment(key: unknown, index: number): string {
+  switch (typeof key) {
+    case "string":
+      return `.get(${JSON.stringify(key)})`;
+    case "number":
+    case "boolean":
+    case "undefined":
+      return `.get(${String(key)})`;
+    case "bigint":
+      return `.get(${key}n)`;
+    default:
+      return key === null ? ".get(null)" : `.values()[${index}]`;
+  }
+}
