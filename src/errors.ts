@@ -265,6 +265,25 @@ export class WorkerLost extends TasksError {
   }
 }
 
+/** A running task was stopped by a forced worker shutdown (a second SIGTERM/SIGINT, or stop({ abort: true })). */
+export class TaskAborted extends TasksError {
+  readonly taskName: string;
+  readonly workerId: string;
+
+  constructor(taskName: string, workerId: string) {
+    super(
+      `Task "${taskName}" was aborted because worker "${workerId}" was forced to stop before it finished. ` +
+        `Fix: stop workers with a single SIGTERM and let running tasks finish; give the task maxAttempts > 1 ` +
+        `so an aborted attempt is retried.`,
+    );
+    this.taskName = taskName;
+    this.workerId = workerId;
+  }
+}
+
+/** withTasks or a worker was given a configuration it cannot use. */
+export class InvalidConfig extends TasksError {}
+
 function quoteList(values: readonly string[]): string {
   return values.length === 0 ? "none" : values.map((v) => JSON.stringify(v)).join(", ");
 }

@@ -1,11 +1,13 @@
 // The public API of prisma-tasks: everything users import comes from here.
 export {
   DuplicateTaskName,
+  InvalidConfig,
   InvalidTask,
   InvalidTaskArguments,
   NestedTransaction,
   QueueNotServed,
   SerializationError,
+  TaskAborted,
   TaskResultDoesNotExist,
   TaskResultNotReady,
   TaskTimeout,
@@ -33,3 +35,9 @@ export type {
   TaskOptionsBase,
   TaskOverrides,
 } from "./task.js";
+export { withTasks } from "./extension.js";
+export type { TasksConfig } from "./extension.js";
+export { TasksClient } from "./tasks-client.js";
+export type { EnqueueArgs } from "./tasks-client.js";
+export { DatabaseBackend, DummyBackend, ImmediateBackend } from "./backends/index.js";
+export type { Backend, BackendCapabilities, BackendConfig, BackendKind, TaskHooks } from "./backends/index.js";

@@ -13,7 +13,7 @@ export interface Stored {
  * Checks that `value` round-trips, then turns it into storable JSON. Throws SerializationError naming the task
  * and the path of an offending value, before anything is stored.
  */
-export function serialize(value: unknown, taskName: string, root: "args" | "returnValue"): Stored {
+export function serialize(value: unknown, taskName: string, root: string): Stored {
   assertStorable(value, taskName, root);
   const { json, meta } = superjson.serialize(value as SuperJSONValue);
   return { json, meta: meta ?? null };

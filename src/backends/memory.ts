@@ -1,0 +1,40 @@
+// Results kept in process memory, for the immediate and dummy backends: a store, and TaskResults that read from it.
+import { TaskResultDoesNotExist } from "../errors.js";
+import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
+import { enqueuedData } from "./stored.js";
+import type { PreparedTask } from "./types.js";
+
+export class MemoryResults implements ResultSource {
+  readonly #byId = new Map<string, TaskResultData>();
+
+  add(prepared: PreparedTask): TaskResultData {
+    const data = enqueuedData(prepared);
+    this.#byId.set(data.id, data);
+    return data;
+  }
+
+  update(id: string, change: Partial<TaskResultData>): TaskResultData {
+    const data = { ...this.#byId.get(id)!, ...change };
+    this.#byId.set(id, data);
+    return data;
+  }
+
+  result(id: string): TaskResult | undefined {
+    const data = this.#byId.get(id);
+    return data && new TaskResult(data, this);
+  }
+
+  all(): TaskResult[] {
+    return [...this.#byId.values()].map((data) => new TaskResult(data, this));
+  }
+
+  clear(): void {
+    this.#byId.clear();
+  }
+
+  async fetch(id: string): Promise<TaskResultData> {
+    const data = this.#byId.get(id);
+    if (!data) throw new TaskResultDoesNotExist(id);
+    return data;
+  }
+}

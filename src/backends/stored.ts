@@ -1,0 +1,54 @@
+// Rows and enqueued tasks into TaskResult data: args and return values deserialized.
+import type { StoredTask } from "../dialects/types.js";
+import { TaskResult, TaskStatus, type ResultSource, type TaskResultData } from "../result.js";
+import { deserialize } from "../serialization.js";
+import type { PreparedTask } from "./types.js";
+
+export function resultData(stored: StoredTask): TaskResultData {
+  return {
+    id: stored.id,
+    status: stored.status,
+    taskName: stored.taskName,
+    args: deserialize(stored.args),
+    queueName: stored.queueName,
+    priority: stored.priority,
+    backend: stored.backend,
+    runAfter: stored.runAfter,
+    enqueuedAt: stored.enqueuedAt,
+    startedAt: stored.startedAt,
+    finishedAt: stored.finishedAt,
+    lastAttemptedAt: stored.lastAttemptedAt,
+    attempts: stored.attempts,
+    maxAttempts: stored.maxAttempts,
+    workerIds: stored.workerIds,
+    returnValue: stored.returnValue === null ? undefined : deserialize(stored.returnValue),
+    errors: stored.errors,
+  };
+}
+
+export function resultFromStored(stored: StoredTask, source: ResultSource): TaskResult {
+  return new TaskResult(resultData(stored), source);
+}
+
+/** A just-enqueued task as a result: NEW, never attempted. */
+export function enqueuedData(prepared: PreparedTask): TaskResultData {
+  return {
+    id: prepared.id,
+    status: TaskStatus.NEW,
+    taskName: prepared.taskName,
+    args: prepared.argsValue,
+    queueName: prepared.queueName,
+    priority: prepared.priority,
+    backend: prepared.backend,
+    runAfter: prepared.runAfter,
+    enqueuedAt: prepared.enqueuedAt,
+    startedAt: null,
+    finishedAt: null,
+    lastAttemptedAt: null,
+    attempts: 0,
+    maxAttempts: prepared.maxAttempts,
+    workerIds: [],
+    returnValue: undefined,
+    errors: [],
+  };
+}

@@ -1,0 +1,52 @@
+// The interface every backend implements, with the capability flags callers can check.
+import type { NewTask, SqlClient } from "../dialects/types.js";
+import type { TaskResult } from "../result.js";
+import type { AnyTask } from "../task.js";
+import type { TransactionScope } from "../transaction.js";
+
+export type BackendKind = "database" | "immediate" | "dummy";
+
+export interface BackendCapabilities {
+  /** Results survive the process and can be read back with getResult. */
+  readonly persistsResults: boolean;
+  /** Tasks run in worker processes (`tasks-worker`), not in the caller. */
+  readonly usesWorkers: boolean;
+  /** `runAfter` delays the task. */
+  readonly supportsDefer: boolean;
+  /** `priority` orders the tasks. */
+  readonly supportsPriority: boolean;
+}
+
+/** A task validated and serialized by enqueue, ready for its backend. */
+export interface PreparedTask extends NewTask {
+  readonly task: AnyTask;
+  /** The args exactly as given to enqueue. */
+  readonly argsValue: unknown;
+}
+
+/** Where an enqueue happens: the client to write through, and the transaction it is part of, if any. */
+export interface EnqueueScope {
+  readonly client: SqlClient;
+  readonly transaction: TransactionScope | undefined;
+}
+
+export interface Backend {
+  readonly alias: string;
+  readonly kind: BackendKind;
+  readonly capabilities: BackendCapabilities;
+  /** The queues this backend serves, or "*" for any. */
+  readonly queues: readonly string[] | "*";
+  enqueue(tasks: readonly PreparedTask[], scope: EnqueueScope): Promise<TaskResult[]>;
+  /** The result with this id, or undefined when this backend has none. */
+  getResult(id: string, client: SqlClient): Promise<TaskResult | undefined>;
+}
+
+/** Lifecycle hooks given to withTasks. They run after the fact and never change an outcome. */
+export interface TaskHooks {
+  /** After the task is stored (after commit when enqueued in a transaction). */
+  onEnqueued?(result: TaskResult): unknown;
+  /** When an attempt starts. */
+  onStarted?(result: TaskResult): unknown;
+  /** When an attempt ends: COMPLETE, FAILED, or NEW again with a retry scheduled. */
+  onFinished?(result: TaskResult): unknown;
+}

@@ -1,0 +1,36 @@
+// The claim on PostgreSQL: one statement takes up to N ready tasks with SKIP LOCKED and marks them RUNNING.
+import { TASK_COLUMNS, byClaimOrder, toStoredTask, type RawTask } from "../rows.js";
+import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
+
+const RETURNING = TASK_COLUMNS.map((column) => `t.${column}`).join(", ");
+
+// The SKIP LOCKED select stays in its own CTE: joined straight into the UPDATE, the planner may lock and update more
+// rows than the LIMIT. Its WHERE repeats the partial index's predicate so the index serves the ORDER BY.
+function claimSql(allQueues: boolean): string {
+  return `
+WITH ready AS (
+  SELECT id FROM task_results
+  WHERE status = 'NEW' AND run_after <= now()
+    ${allQueues ? "" : "AND queue_name IN (SELECT jsonb_array_elements_text($3::jsonb))"}
+  ORDER BY priority DESC, run_after, enqueued_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE task_results AS t
+SET status = 'RUNNING', started_at = COALESCE(t.started_at, now()), last_attempted_at = now(),
+    attempts = t.attempts + 1, worker_ids = t.worker_ids || to_jsonb($1::text), locked_by = $1, heartbeat_at = now()
+FROM ready
+WHERE t.id = ready.id
+RETURNING ${RETURNING}`;
+}
+
+const CLAIM_ALL = claimSql(true);
+const CLAIM_QUEUES = claimSql(false);
+
+export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
+  const rows =
+    request.queues === "*"
+      ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, request.workerId, request.limit)
+      : await client.$queryRawUnsafe<RawTask[]>(CLAIM_QUEUES, request.workerId, request.limit, JSON.stringify(request.queues));
+  return rows.map(toStoredTask).sort(byClaimOrder);
+}

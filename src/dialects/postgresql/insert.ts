@@ -1,0 +1,35 @@
+// Enqueue on PostgreSQL: every row in one INSERT, and a NOTIFY per queue that PostgreSQL delivers at commit.
+import type { NewTask, SqlClient } from "../types.js";
+
+export const NOTIFY_CHANNEL = "prisma_tasks";
+
+const INSERT_TASKS = `
+WITH inserted AS (
+  INSERT INTO task_results (id, task_name, status, queue_name, backend, priority, args, args_meta, run_after,
+                            enqueued_at, attempts, max_attempts, worker_ids, errors)
+  SELECT r.id, r.task_name, 'NEW', r.queue_name, r.backend, r.priority, COALESCE(r.args, 'null'::jsonb), r.args_meta,
+         r.run_after, r.enqueued_at, 0, r.max_attempts, '[]'::jsonb, '[]'::jsonb
+  FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, task_name text, queue_name text, backend text, priority int,
+                                          args jsonb, args_meta jsonb, run_after timestamptz, enqueued_at timestamptz,
+                                          max_attempts int)
+  RETURNING queue_name, run_after
+)
+SELECT pg_notify('${NOTIFY_CHANNEL}', ready.queue_name)
+FROM (SELECT DISTINCT queue_name FROM inserted WHERE run_after <= now()) AS ready`;
+
+export async function insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void> {
+  const rows = tasks.map((task) => ({
+    id: task.id,
+    task_name: task.taskName,
+    queue_name: task.queueName,
+    backend: task.backend,
+    priority: task.priority,
+    args: task.args.json,
+    args_meta: task.args.meta,
+    run_after: task.runAfter,
+    enqueued_at: task.enqueuedAt,
+    max_attempts: task.maxAttempts,
+  }));
+  // executeRaw: the statement's pg_notify results are of type void, which a query result could not carry.
+  await client.$executeRawUnsafe(INSERT_TASKS, JSON.stringify(rows));
+}

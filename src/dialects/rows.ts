@@ -1,0 +1,76 @@
+// Raw task_results rows, as either database driver returns them, into StoredTask.
+import type { TaskError, TaskStatus } from "../result.js";
+import type { Stored } from "../serialization.js";
+import type { StoredTask } from "./types.js";
+
+/** The columns every query that returns tasks selects. */
+export const TASK_COLUMNS = [
+  "id",
+  "status",
+  "task_name",
+  "queue_name",
+  "backend",
+  "priority",
+  "args",
+  "args_meta",
+  "run_after",
+  "enqueued_at",
+  "started_at",
+  "finished_at",
+  "last_attempted_at",
+  "attempts",
+  "max_attempts",
+  "worker_ids",
+  "return_value",
+  "return_value_meta",
+  "errors",
+  "locked_by",
+] as const;
+
+export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
+
+/** SQLite hands JSON columns back as text; PostgreSQL as parsed values. */
+function json(value: unknown): unknown {
+  return typeof value === "string" ? JSON.parse(value) : value;
+}
+
+function date(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value : new Date(value as string | number);
+}
+
+function stored(jsonValue: unknown, meta: unknown): Stored {
+  return { json: json(jsonValue) ?? null, meta: json(meta) ?? null };
+}
+
+export function toStoredTask(row: RawTask): StoredTask {
+  return {
+    id: String(row.id),
+    status: row.status as TaskStatus,
+    taskName: row.task_name as string,
+    queueName: row.queue_name as string,
+    backend: row.backend as string,
+    priority: Number(row.priority),
+    args: stored(row.args, row.args_meta),
+    runAfter: date(row.run_after)!,
+    enqueuedAt: date(row.enqueued_at)!,
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    lastAttemptedAt: date(row.last_attempted_at),
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    workerIds: (json(row.worker_ids) as string[] | null) ?? [],
+    returnValue: row.status === "COMPLETE" ? stored(row.return_value, row.return_value_meta) : null,
+    errors: (json(row.errors) as TaskError[] | null) ?? [],
+    lockedBy: (row.locked_by as string | null) ?? null,
+  };
+}
+
+/** The order workers take ready tasks in; RETURNING gives no order, so claimed batches are sorted with it. */
+export function byClaimOrder(a: StoredTask, b: StoredTask): number {
+  return (
+    b.priority - a.priority ||
+    a.runAfter.getTime() - b.runAfter.getTime() ||
+    a.enqueuedAt.getTime() - b.enqueuedAt.getTime()
+  );
+}

@@ -1,0 +1,52 @@
+// Leases on SQLite: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
+import type { RescueCounts, SqlClient } from "../types.js";
+import { sqliteTime } from "./time.js";
+
+const HEARTBEAT = `
+UPDATE task_results SET heartbeat_at = ?
+WHERE status = 'RUNNING' AND locked_by = ?
+RETURNING id`;
+
+export async function heartbeat(client: SqlClient, workerId: string): Promise<string[]> {
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, sqliteTime(new Date()), workerId);
+  return rows.map((row) => String(row.id));
+}
+
+const RESCUE_EXPIRED = `
+UPDATE task_results
+SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
+    finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE ? END,
+    run_after = CASE WHEN attempts < max_attempts THEN ? ELSE run_after END,
+    errors = json_insert(errors, '$[#]', json_object(
+      'exceptionClass', 'WorkerLost',
+      'message', format('Worker %s stopped heartbeating during attempt %d of %d; its lease of %d ms expired.',
+                        locked_by, attempts, max_attempts, ?),
+      'traceback', '')),
+    locked_by = NULL,
+    heartbeat_at = NULL
+WHERE status = 'RUNNING' AND heartbeat_at < ?
+RETURNING status`;
+
+export async function rescueExpired(client: SqlClient, leaseMs: number): Promise<RescueCounts> {
+  const now = new Date();
+  const cutoff = sqliteTime(new Date(now.getTime() - leaseMs));
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(
+    RESCUE_EXPIRED,
+    sqliteTime(now),
+    sqliteTime(now),
+    Math.round(leaseMs),
+    cutoff,
+  );
+  const requeued = rows.filter((row) => row.status === "NEW").length;
+  return { requeued, failed: rows.length - requeued };
+}
+
+// A released task never started its attempt, so the attempt it was claimed for is given back.
+const RELEASE_TASKS = `
+UPDATE task_results
+SET status = 'NEW', attempts = attempts - 1, locked_by = NULL, heartbeat_at = NULL
+WHERE status = 'RUNNING' AND locked_by = ? AND id IN (SELECT value FROM json_each(?))`;
+
+export function releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
+  return client.$executeRawUnsafe(RELEASE_TASKS, workerId, JSON.stringify(ids));
+}

@@ -1,0 +1,97 @@
+// What every SQL dialect offers the backends and the worker: one method per operation on task_results.
+import type { TaskError, TaskStatus } from "../result.js";
+import type { Stored } from "../serialization.js";
+
+/** The part of a Prisma client (or transaction client) the dialects use: raw SQL with positional parameters. */
+export interface SqlClient {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
+/** A validated, serialized task ready to insert. */
+export interface NewTask {
+  id: string;
+  taskName: string;
+  queueName: string;
+  backend: string;
+  priority: number;
+  args: Stored;
+  runAfter: Date;
+  enqueuedAt: Date;
+  maxAttempts: number;
+}
+
+/** A task_results row as stored: args and return value still serialized. */
+export interface StoredTask {
+  id: string;
+  status: TaskStatus;
+  taskName: string;
+  queueName: string;
+  backend: string;
+  priority: number;
+  args: Stored;
+  runAfter: Date;
+  enqueuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  lastAttemptedAt: Date | null;
+  attempts: number;
+  maxAttempts: number;
+  workerIds: string[];
+  returnValue: Stored | null;
+  errors: TaskError[];
+  lockedBy: string | null;
+}
+
+export interface ClaimRequest {
+  /** Queue names, or "*" for every queue. */
+  queues: readonly string[] | "*";
+  limit: number;
+  workerId: string;
+}
+
+/** What an attempt ended with, written by the worker that holds the task (matched by worker id and attempt). */
+export type Outcome =
+  | { id: string; attempt: number; status: "COMPLETE"; returnValue: Stored; finishedAt: Date }
+  | { id: string; attempt: number; status: "FAILED"; error: TaskError; finishedAt: Date }
+  /** A failed attempt with attempts left: back to NEW, to run again after `runAfter`. */
+  | { id: string; attempt: number; status: "NEW"; error: TaskError; runAfter: Date };
+
+export interface RescueCounts {
+  /** Sent back to NEW: their worker stopped heartbeating and attempts remain. */
+  requeued: number;
+  /** Ended FAILED with WorkerLost: their worker stopped heartbeating on their last attempt. */
+  failed: number;
+}
+
+export interface PruneRequest {
+  completeBefore: Date;
+  failedBefore: Date;
+  queues: readonly string[] | "*";
+  dryRun: boolean;
+}
+
+export interface PruneCounts {
+  complete: number;
+  failed: number;
+}
+
+export interface Dialect {
+  readonly provider: "postgresql" | "sqlite";
+  /** Whether enqueue wakes workers through NOTIFY, delivered at commit. */
+  readonly notifies: boolean;
+  /** Inserts all rows in one statement, all or nothing. */
+  insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void>;
+  /** Marks up to `limit` ready tasks RUNNING for this worker and returns them in claim order. */
+  claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
+  /** Writes outcomes for tasks this worker still holds; returns the ids written (others were rescued meanwhile). */
+  recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]>;
+  /** Extends the lease of every task this worker holds; returns their ids. */
+  heartbeat(client: SqlClient, workerId: string): Promise<string[]>;
+  /** Recovers RUNNING tasks whose worker has not heartbeated for `leaseMs`. */
+  rescueExpired(client: SqlClient, leaseMs: number): Promise<RescueCounts>;
+  /** Puts tasks this worker holds but will not run back to NEW, keeping their attempt count. */
+  releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
+  prune(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;
+  fetchTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
+}

@@ -1,0 +1,92 @@
+// withTasks(): the Prisma client extension that adds $tasks and binds enqueues to interactive transactions.
+import { Prisma } from "@prisma/client/extension";
+import { createBackends, type BackendConfig, type TaskHooks } from "./backends/index.js";
+import { dialectFor } from "./dialects/index.js";
+import type { SqlClient } from "./dialects/types.js";
+import { InvalidConfig, NestedTransaction } from "./errors.js";
+import { TaskRegistry, type AnyTask } from "./task.js";
+import { TasksClient, runHook } from "./tasks-client.js";
+import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
+
+export interface TasksConfig extends TaskHooks {
+  /** Every task this app enqueues or runs. Names must be unique. */
+  tasks: Iterable<AnyTask>;
+  /** Backend aliases; by default one `default` database backend serving every queue. */
+  backends?: Record<string, BackendConfig>;
+}
+
+type TransactionFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+
+/** The provider Prisma reports for the client; the extension needs it to pick its SQL. */
+function providerOf(client: object): string {
+  const provider = (client as { _activeProvider?: unknown })._activeProvider;
+  if (typeof provider !== "string") {
+    throw new InvalidConfig("withTasks could not tell which database this Prisma client uses. Fix: apply withTasks to a PrismaClient from prisma-client or prisma-client-js, version 7.");
+  }
+  return provider;
+}
+
+async function runAfterCommit(scope: TransactionScope): Promise<void> {
+  for (const hook of scope.afterCommit) {
+    try {
+      await hook();
+    } catch (error) {
+      console.error("prisma-tasks: work scheduled for after the commit failed:", error);
+    }
+  }
+}
+
+export function withTasks(config: TasksConfig) {
+  if (typeof config !== "object" || config === null || config.tasks === undefined) {
+    throw new InvalidConfig('withTasks needs { tasks: [...] }. Fix: withTasks({ tasks: [sendWelcomeEmail], backends: { default: { backend: "database" } } }).');
+  }
+  const registry = new TaskRegistry(config.tasks);
+  const hooks: TaskHooks = {
+    onEnqueued: config.onEnqueued && ((result) => runHook("onEnqueued", config.onEnqueued!, result)),
+    onStarted: config.onStarted && ((result) => runHook("onStarted", config.onStarted!, result)),
+    onFinished: config.onFinished && ((result) => runHook("onFinished", config.onFinished!, result)),
+  };
+
+  return Prisma.defineExtension((client) => {
+    const sqlClient = client as unknown as SqlClient;
+    const dialect = dialectFor(providerOf(client));
+    const $tasks = new TasksClient({
+      registry,
+      backends: createBackends(config.backends, { dialect, client: sqlClient }, hooks),
+      dialect,
+      client: sqlClient,
+      hooks,
+    });
+    const baseTransaction = (client as unknown as { $transaction: TransactionFn }).$transaction;
+
+    // Enqueues find their transaction through AsyncLocalStorage: `$tasks` is one object on `prisma` and on `tx`.
+    async function $transaction(this: unknown, ...args: unknown[]): Promise<unknown> {
+      const [callback, options] = args;
+      if (typeof callback !== "function") return baseTransaction.apply(this, args);
+      const outer = currentTransaction();
+      if (outer?.open && this === outer.tx) throw new NestedTransaction();
+      let scope: TransactionScope | undefined;
+      const result = await baseTransaction.call(
+        this,
+        (tx: SqlClient) => {
+          scope = { tx, open: true, afterCommit: [] };
+          const current = scope;
+          return runInTransaction(current, async () => {
+            try {
+              return await (callback as (tx: unknown) => unknown)(tx);
+            } finally {
+              current.open = false;
+            }
+          });
+        },
+        options,
+      );
+      if (scope) await runAfterCommit(scope);
+      return result;
+    }
+
+    // Typed without $transaction, so the client keeps Prisma's own $transaction types.
+    const members = { $tasks, $transaction } as unknown as { $tasks: TasksClient };
+    return client.$extends({ name: "prisma-tasks", client: members });
+  });
+}

@@ -1,0 +1,146 @@
+// $tasks: enqueue, enqueueMany and getResult on a Prisma client, joined to the caller's interactive transaction.
+import type { Backend, PreparedTask, TaskHooks } from "./backends/index.js";
+import { DummyBackend } from "./backends/index.js";
+import type { Dialect, SqlClient } from "./dialects/types.js";
+import { InvalidTask, QueueNotServed, TaskResultDoesNotExist, TransactionClosed, UnknownBackend } from "./errors.js";
+import { newTaskId } from "./ids.js";
+import type { TaskResult } from "./result.js";
+import { serialize } from "./serialization.js";
+import { validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
+import { currentTransaction } from "./transaction.js";
+
+/** enqueue's arguments after the task: args may be left out when the task takes none. */
+export type EnqueueArgs<T extends AnyTask> = [ArgsOf<T>] extends [void]
+  ? [args?: ArgsOf<T>, options?: EnqueueOptions]
+  : [args: ArgsOf<T>, options?: EnqueueOptions];
+
+export interface TasksRuntime {
+  readonly registry: TaskRegistry;
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly dialect: Dialect;
+  /** The Prisma client the extension was applied to, for work outside any transaction. */
+  readonly client: SqlClient;
+  readonly hooks: TaskHooks;
+}
+
+export class TasksClient {
+  /** What workers need from the extended client: the tasks, the dialect and the client. */
+  readonly runtime: TasksRuntime;
+
+  constructor(runtime: TasksRuntime) {
+    this.runtime = runtime;
+  }
+
+  /** Stores one task (status NEW) and returns its result. Inside `$transaction` it commits or rolls back with it. */
+  async enqueue<T extends AnyTask>(task: T, ...[args, options]: EnqueueArgs<T>): Promise<TaskResult<ArgsOf<T>, ReturnOf<T>>> {
+    const [result] = await this.#enqueue(task, [args], options, false);
+    return result as TaskResult<ArgsOf<T>, ReturnOf<T>>;
+  }
+
+  /** Stores many tasks of one kind in one statement, all or nothing; a bad item is named by its index. */
+  async enqueueMany<T extends AnyTask>(
+    task: T,
+    argsList: readonly ArgsOf<T>[],
+    options?: EnqueueOptions,
+  ): Promise<TaskResult<ArgsOf<T>, ReturnOf<T>>[]> {
+    if (!Array.isArray(argsList)) {
+      throw new InvalidTask({ taskName: task?.name, field: "argsList", value: argsList, rule: "must be an array of args, one item per task" });
+    }
+    return (await this.#enqueue(task, argsList, options, true)) as TaskResult<ArgsOf<T>, ReturnOf<T>>[];
+  }
+
+  /** The result with this id, from whichever backend holds it. Throws TaskResultDoesNotExist. */
+  async getResult<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
+    if (typeof id === "string" && id.length > 0) {
+      const scope = currentTransaction();
+      const client = scope?.open ? scope.tx : this.runtime.client;
+      for (const backend of this.runtime.backends.values()) {
+        const result = await backend.getResult(id, client);
+        if (result) return result as TaskResult<A, R>;
+      }
+    }
+    throw new TaskResultDoesNotExist(String(id));
+  }
+
+  /** The backend behind an alias given to withTasks. */
+  backend(alias = "default"): Backend {
+    const backend = this.runtime.backends.get(alias);
+    if (!backend) throw new UnknownBackend(alias, [...this.runtime.backends.keys()]);
+    return backend;
+  }
+
+  /** The dummy backend behind an alias, to read what was enqueued (`results`) and `clear()` it in tests. */
+  dummy(alias = "default"): DummyBackend {
+    const backend = this.backend(alias);
+    if (!(backend instanceof DummyBackend)) {
+      throw new InvalidTask({ field: "backend", value: alias, rule: `must name a dummy backend; "${alias}" is a ${backend.kind} backend` });
+    }
+    return backend;
+  }
+
+  async #enqueue(task: AnyTask, argsList: readonly unknown[], options: unknown, many: boolean): Promise<TaskResult[]> {
+    const { backend, prepared } = this.#prepare(task, argsList, options, many);
+    const transaction = currentTransaction();
+    if (transaction && !transaction.open) throw new TransactionClosed(task.name);
+    const results = await backend.enqueue(prepared, { client: transaction ? transaction.tx : this.runtime.client, transaction });
+    const notify = () => this.#notifyEnqueued(results);
+    if (transaction) transaction.afterCommit.push(notify);
+    else await notify();
+    return results;
+  }
+
+  /** Validates and serializes everything before anything is stored. */
+  #prepare(task: AnyTask, argsList: readonly unknown[], options: unknown, many: boolean) {
+    if (!this.runtime.registry.has(task?.name) || this.runtime.registry.get(task.name)!.fn !== task.fn) {
+      throw new InvalidTask({
+        taskName: task?.name,
+        field: "task",
+        value: task,
+        rule: "must be one of the tasks given to withTasks({ tasks }), so workers can find it by name",
+      });
+    }
+    const checked = validateEnqueueOptions(task.name, options ?? {});
+    const placed = checked.queueName !== undefined || checked.priority !== undefined || checked.backend !== undefined
+      ? task.using({ queueName: checked.queueName, priority: checked.priority, backend: checked.backend })
+      : task;
+    const backend = this.runtime.backends.get(placed.backend);
+    if (!backend) throw new UnknownBackend(placed.backend, [...this.runtime.backends.keys()], task.name);
+    if (backend.queues !== "*" && !backend.queues.includes(placed.queueName)) {
+      throw new QueueNotServed(task.name, placed.queueName, backend.alias, backend.queues);
+    }
+    const enqueuedAt = new Date();
+    const runAfter = placed.resolveRunAfter(enqueuedAt, checked.runAfter);
+    const prepared: PreparedTask[] = argsList.map((args, index) => {
+      placed.parseArgs(args, many ? index : undefined);
+      return {
+        id: newTaskId(enqueuedAt.getTime()),
+        task: placed,
+        taskName: placed.name,
+        queueName: placed.queueName,
+        backend: backend.alias,
+        priority: placed.priority,
+        args: serialize(args, placed.name, many ? `argsList[${index}]` : "args"),
+        argsValue: args,
+        runAfter,
+        enqueuedAt,
+        maxAttempts: placed.maxAttempts,
+      };
+    });
+    return { backend, prepared };
+  }
+
+  async #notifyEnqueued(results: readonly TaskResult[]): Promise<void> {
+    const hook = this.runtime.hooks.onEnqueued;
+    if (!hook) return;
+    for (const result of results) await runHook("onEnqueued", hook, result);
+  }
+}
+
+/** Hooks observe; a failing hook is reported and never undoes or fails the work it observed. */
+export async function runHook(name: string, hook: (result: TaskResult) => unknown, result: TaskResult): Promise<void> {
+  try {
+    await hook(result);
+  } catch (error) {
+    console.error(`prisma-tasks: the ${name} hook threw for task "${result.taskName}" (${result.id}):`, error);
+  }
+}

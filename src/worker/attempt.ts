@@ -1,0 +1,76 @@
+// One attempt at a task: check its args, run its function with a context, and turn what happened into an Outcome.
+import type { Outcome, StoredTask } from "../dialects/types.js";
+import { TaskTimeout, UnknownTask } from "../errors.js";
+import { TaskResult, errorFromException, type ResultSource } from "../result.js";
+import { deserialize, serialize } from "../serialization.js";
+import type { AnyTask } from "../task.js";
+import { resultData } from "../backends/stored.js";
+
+/** Retry delays are clamped to this range, whatever a task's retryDelay returns. */
+const MAX_RETRY_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface AttemptContext {
+  workerId: string;
+  /** Aborts the attempt from outside (a forced shutdown); its reason becomes the attempt's error. */
+  signal: AbortSignal;
+  source: ResultSource;
+}
+
+function failure(task: AnyTask | undefined, stored: StoredTask, error: unknown, retryable: boolean): Outcome {
+  const attempt = stored.attempts;
+  const recorded = errorFromException(error);
+  if (retryable && task && attempt < stored.maxAttempts) {
+    const delay = Number(task.retryDelay(attempt));
+    const clamped = Number.isFinite(delay) ? Math.min(Math.max(delay, 0), MAX_RETRY_DELAY_MS) : 0;
+    return { id: stored.id, attempt, status: "NEW", error: recorded, runAfter: new Date(Date.now() + clamped) };
+  }
+  return { id: stored.id, attempt, status: "FAILED", error: recorded, finishedAt: new Date() };
+}
+
+/** Rejects when the signal aborts, with its reason; never resolves otherwise. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
+ * Runs the attempt `stored.attempts` of a claimed task. Never throws: unknown tasks and args that no longer pass
+ * the schema fail for good; errors thrown by the task fail the attempt and are retried while attempts remain.
+ */
+export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, context: AttemptContext): Promise<Outcome> {
+  if (!task) return failure(task, stored, new UnknownTask(stored.taskName), false);
+  let parsed: unknown;
+  try {
+    parsed = task.parseArgs(deserialize(stored.args));
+  } catch (error) {
+    // Stored args do not change between attempts, so args that fail the schema now always will.
+    return failure(task, stored, error, false);
+  }
+
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(context.signal.reason);
+  if (context.signal.aborted) onOuterAbort();
+  else context.signal.addEventListener("abort", onOuterAbort, { once: true });
+  const timer =
+    task.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new TaskTimeout(task.name, task.timeoutMs!)), task.timeoutMs);
+  try {
+    const ctx = {
+      result: new TaskResult(resultData(stored), context.source),
+      attempt: stored.attempts,
+      workerId: context.workerId,
+      signal: controller.signal,
+    };
+    // A task that ignores its signal cannot hold the attempt open: the abort settles it either way.
+    const value = await Promise.race([Promise.resolve().then(() => task.fn(parsed, ctx)), aborted(controller.signal)]);
+    return { id: stored.id, attempt: stored.attempts, status: "COMPLETE", returnValue: serialize(value, task.name, "returnValue"), finishedAt: new Date() };
+  } catch (error) {
+    return failure(task, stored, error, true);
+  } finally {
+    clearTimeout(timer);
+    context.signal.removeEventListener("abort", onOuterAbort);
+  }
+}
