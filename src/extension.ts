@@ -6,7 +6,7 @@ import type { SqlClient } from "./dialects/types.js";
 import { InvalidConfig, NestedTransaction } from "./errors.js";
 import { TaskRegistry, type AnyTask } from "./task.js";
 import { TasksClient, runHook } from "./tasks-client.js";
-import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
+import { runInTransaction, type TransactionScope } from "./transaction.js";
 
 export interface TasksConfig extends TaskHooks {
   /** Every task this app enqueues or runs. Names must be unique. */
@@ -16,6 +16,16 @@ export interface TasksConfig extends TaskHooks {
 }
 
 type TransactionFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+
+/** The `tx` clients handed to $transaction callbacks, so that `tx.$transaction` can be refused. */
+const transactionClients = new WeakSet<object>();
+
+/** The callback's `tx`: Prisma's transaction client, with a `$tasks` that stays bound to this transaction. */
+function transactionClient(tx: SqlClient, $tasks: TasksClient): SqlClient {
+  const client = new Proxy(tx, { get: (target, key) => (key === "$tasks" ? $tasks : Reflect.get(target, key)) });
+  transactionClients.add(client);
+  return client;
+}
 
 /** The provider Prisma reports for the client; the extension needs it to pick its SQL. */
 function providerOf(client: object): string {
@@ -59,21 +69,22 @@ export function withTasks(config: TasksConfig) {
     });
     const baseTransaction = (client as unknown as { $transaction: TransactionFn }).$transaction;
 
-    // Enqueues find their transaction through AsyncLocalStorage: `$tasks` is one object on `prisma` and on `tx`.
+    // `prisma.$tasks` finds the caller's transaction through AsyncLocalStorage; `tx.$tasks` is bound to its own,
+    // so a `tx` kept past its callback refuses to enqueue instead of silently writing outside the transaction.
     async function $transaction(this: unknown, ...args: unknown[]): Promise<unknown> {
       const [callback, options] = args;
       if (typeof callback !== "function") return baseTransaction.apply(this, args);
-      const outer = currentTransaction();
-      if (outer?.open && this === outer.tx) throw new NestedTransaction();
+      if (typeof this === "object" && this !== null && transactionClients.has(this)) throw new NestedTransaction();
       let scope: TransactionScope | undefined;
       const result = await baseTransaction.call(
         this,
         (tx: SqlClient) => {
           scope = { tx, open: true, afterCommit: [] };
           const current = scope;
+          const client = transactionClient(tx, $tasks.forTransaction(current));
           return runInTransaction(current, async () => {
             try {
-              return await (callback as (tx: unknown) => unknown)(tx);
+              return await (callback as (tx: unknown) => unknown)(client);
             } finally {
               current.open = false;
             }

@@ -7,7 +7,7 @@ import { newTaskId } from "./ids.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
 import { validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
-import { currentTransaction } from "./transaction.js";
+import { currentTransaction, type TransactionScope } from "./transaction.js";
 
 /** enqueue's arguments after the task: args may be left out when the task takes none. */
 export type EnqueueArgs<T extends AnyTask> = [ArgsOf<T>] extends [void]
@@ -26,9 +26,17 @@ export interface TasksRuntime {
 export class TasksClient {
   /** What workers need from the extended client: the tasks, the dialect and the client. */
   readonly runtime: TasksRuntime;
+  /** Set on `tx.$tasks`: its transaction, even when called after the callback returned or outside it. */
+  readonly #transaction: TransactionScope | undefined;
 
-  constructor(runtime: TasksRuntime) {
+  constructor(runtime: TasksRuntime, transaction?: TransactionScope) {
     this.runtime = runtime;
+    this.#transaction = transaction;
+  }
+
+  /** `$tasks` as seen on a transaction client: bound to that transaction. */
+  forTransaction(transaction: TransactionScope): TasksClient {
+    return new TasksClient(this.runtime, transaction);
   }
 
   /** Stores one task (status NEW) and returns its result. Inside `$transaction` it commits or rolls back with it. */
@@ -52,7 +60,7 @@ export class TasksClient {
   /** The result with this id, from whichever backend holds it. Throws TaskResultDoesNotExist. */
   async getResult<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
     if (typeof id === "string" && id.length > 0) {
-      const scope = currentTransaction();
+      const scope = this.#currentTransaction();
       const client = scope?.open ? scope.tx : this.runtime.client;
       for (const backend of this.runtime.backends.values()) {
         const result = await backend.getResult(id, client);
@@ -80,13 +88,18 @@ export class TasksClient {
 
   async #enqueue(task: AnyTask, argsList: readonly unknown[], options: unknown, many: boolean): Promise<TaskResult[]> {
     const { backend, prepared } = this.#prepare(task, argsList, options, many);
-    const transaction = currentTransaction();
+    const transaction = this.#currentTransaction();
     if (transaction && !transaction.open) throw new TransactionClosed(task.name);
     const results = await backend.enqueue(prepared, { client: transaction ? transaction.tx : this.runtime.client, transaction });
     const notify = () => this.#notifyEnqueued(results);
     if (transaction) transaction.afterCommit.push(notify);
     else await notify();
     return results;
+  }
+
+  /** `prisma.$tasks` joins the transaction its caller runs in; `tx.$tasks` always belongs to its own. */
+  #currentTransaction(): TransactionScope | undefined {
+    return this.#transaction ?? currentTransaction();
   }
 
   /** Validates and serializes everything before anything is stored. */

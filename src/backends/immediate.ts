@@ -1,11 +1,10 @@
 // The immediate backend: runs the task in the caller's process before enqueue resolves (after commit, in a
 // transaction; never after a rollback). For tests and scripts; retries run at once, without their delay.
-import type { Outcome, StoredTask } from "../dialects/types.js";
+import type { StoredTask } from "../dialects/types.js";
 import { TaskResult, TaskStatus, type TaskResultData } from "../result.js";
-import { deserialize } from "../serialization.js";
 import { runAttempt } from "../worker/attempt.js";
 import { MemoryResults } from "./memory.js";
-import { enqueuedData } from "./stored.js";
+import { enqueuedData, withOutcome } from "./stored.js";
 import type { Backend, EnqueueScope, PreparedTask, TaskHooks } from "./types.js";
 
 const IMMEDIATE_WORKER = "immediate";
@@ -60,7 +59,7 @@ export class ImmediateBackend implements Backend {
         signal,
         source: this.#store,
       });
-      data = this.#store.update(data.id, applied(data, outcome));
+      data = this.#store.update(data.id, withOutcome(data, outcome));
       await this.#hooks.onFinished?.(new TaskResult(data, this.#store));
     }
     return new TaskResult(data, this.#store);
@@ -69,15 +68,4 @@ export class ImmediateBackend implements Backend {
 
 function storedFrom(prepared: PreparedTask, data: TaskResultData): StoredTask {
   return { ...data, args: prepared.args, returnValue: null, lockedBy: IMMEDIATE_WORKER };
-}
-
-function applied(data: TaskResultData, outcome: Outcome): Partial<TaskResultData> {
-  switch (outcome.status) {
-    case "COMPLETE":
-      return { status: TaskStatus.COMPLETE, finishedAt: outcome.finishedAt, returnValue: deserialize(outcome.returnValue) };
-    case "FAILED":
-      return { status: TaskStatus.FAILED, finishedAt: outcome.finishedAt, errors: [...data.errors, outcome.error] };
-    case "NEW":
-      return { status: TaskStatus.NEW, errors: [...data.errors, outcome.error] };
-  }
 }

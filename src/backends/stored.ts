@@ -1,5 +1,5 @@
 // Rows and enqueued tasks into TaskResult data: args and return values deserialized.
-import type { StoredTask } from "../dialects/types.js";
+import type { Outcome, StoredTask } from "../dialects/types.js";
 import { TaskResult, TaskStatus, type ResultSource, type TaskResultData } from "../result.js";
 import { deserialize } from "../serialization.js";
 import type { PreparedTask } from "./types.js";
@@ -51,4 +51,16 @@ export function enqueuedData(prepared: PreparedTask): TaskResultData {
     returnValue: undefined,
     errors: [],
   };
+}
+
+/** A result's data once an attempt's outcome is applied, without reading the row back. */
+export function withOutcome(data: TaskResultData, outcome: Outcome): TaskResultData {
+  switch (outcome.status) {
+    case "COMPLETE":
+      return { ...data, status: TaskStatus.COMPLETE, finishedAt: outcome.finishedAt, returnValue: deserialize(outcome.returnValue) };
+    case "FAILED":
+      return { ...data, status: TaskStatus.FAILED, finishedAt: outcome.finishedAt, errors: [...data.errors, outcome.error] };
+    case "NEW":
+      return { ...data, status: TaskStatus.NEW, runAfter: outcome.runAfter, errors: [...data.errors, outcome.error] };
+  }
 }

@@ -21,7 +21,7 @@ FROM (
   FROM json_each(?)
 ) AS o
 WHERE t.id = o.id AND t.status = 'RUNNING' AND t.locked_by = ? AND t.attempts = o.attempt
-RETURNING t.id`;
+RETURNING id`;
 
 export async function recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]> {
   const rows = outcomeRows(outcomes).map((row) => ({

@@ -1,0 +1,233 @@
+// tasks-worker: parses the command line, loads tasks.config.ts, and runs a worker or a prune.
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import type { TasksWorkerConfig } from "../config.js";
+import { TasksError } from "../errors.js";
+import { TasksClient } from "../tasks-client.js";
+import { streamLog, type LogFormat } from "./log.js";
+import { Worker } from "./worker.js";
+
+export const USAGE = `Usage:
+  tasks-worker [--config tasks.config.ts] [--queue emails,default | '*'] [--backend default]
+               [--concurrency 10] [--interval 1] [--batch] [--max-tasks N] [--worker-id ID]
+               [--no-startup-delay] [--log-format text|json] [--lease-ms 60000] [--prefetch N]
+  tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
+                     [--queue emails,default | '*'] [--dry-run]`;
+
+/** A problem with the command line or the config: exit code 2 with a one-line reason. */
+export class UsageError extends Error {}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function number(option: string, text: string | undefined, check: (value: number) => boolean, rule: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !check(value)) throw new UsageError(`--${option} ${JSON.stringify(text)}: must be ${rule}`);
+  return value;
+}
+
+function queues(text: string | undefined): readonly string[] | "*" | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === "*") return "*";
+  const names = text.split(",").map((name) => name.trim());
+  if (names.some((name) => name === "")) throw new UsageError(`--queue ${JSON.stringify(text)}: give queue names separated by commas, or '*'`);
+  return names;
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: "string" },
+        queue: { type: "string" },
+        backend: { type: "string" },
+        concurrency: { type: "string" },
+        interval: { type: "string" },
+        batch: { type: "boolean" },
+        "max-tasks": { type: "string" },
+        "worker-id": { type: "string" },
+        "no-startup-delay": { type: "boolean" },
+        "log-format": { type: "string" },
+        "lease-ms": { type: "string" },
+        prefetch: { type: "string" },
+        "min-age-days": { type: "string" },
+        "failed-min-age-days": { type: "string" },
+        "dry-run": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]!);
+  }
+}
+
+const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "lease-ms", "prefetch"] as const;
+const PRUNE_ONLY = ["min-age-days", "failed-min-age-days", "dry-run"] as const;
+
+export type Command =
+  | { kind: "help" }
+  | { kind: "work"; config: string; logFormat: LogFormat; worker: Record<string, unknown> }
+  | { kind: "prune"; config: string; minAgeDays: number; failedMinAgeDays: number; queues: readonly string[] | "*"; dryRun: boolean };
+
+export function parseCommand(argv: readonly string[]): Command {
+  const { values, positionals } = parse(argv);
+  if (values.help) return { kind: "help" };
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "prune")) {
+    throw new UsageError(`unknown command ${JSON.stringify(positionals.join(" "))}; the only command is "prune"`);
+  }
+  const config = values.config ?? "tasks.config.ts";
+  const logFormat = (values["log-format"] ?? "text") as LogFormat;
+  if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format ${JSON.stringify(logFormat)}: must be text or json`);
+  const has = (name: string) => (values as Record<string, unknown>)[name] !== undefined;
+  if (positionals[0] === "prune") {
+    const misplaced = WORKER_ONLY.find(has);
+    if (misplaced) throw new UsageError(`--${misplaced} is a worker option; prune takes --min-age-days, --failed-min-age-days, --queue, --dry-run`);
+    const minAgeDays = number("min-age-days", values["min-age-days"], (v) => Number.isFinite(v) && v >= 0, "a number of days, 0 or more") ?? 14;
+    const failedMinAgeDays =
+      number("failed-min-age-days", values["failed-min-age-days"], (v) => Number.isFinite(v) && v >= 0, "a number of days, 0 or more") ?? minAgeDays;
+    return { kind: "prune", config, minAgeDays, failedMinAgeDays, queues: queues(values.queue) ?? "*", dryRun: values["dry-run"] ?? false };
+  }
+  const misplaced = PRUNE_ONLY.find(has);
+  if (misplaced) throw new UsageError(`--${misplaced} belongs to "tasks-worker prune"`);
+  const worker: Record<string, unknown> = {
+    queues: queues(values.queue),
+    backend: values.backend,
+    concurrency: number("concurrency", values.concurrency, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, "a whole number from 1 to 1000"),
+    interval: number("interval", values.interval, (v) => Number.isFinite(v) && v > 0 && v <= 3600, "a number of seconds above 0, at most 3600"),
+    batch: values.batch,
+    maxTasks: number("max-tasks", values["max-tasks"], (v) => Number.isSafeInteger(v) && v >= 1, "a whole number, 1 or more"),
+    workerId: values["worker-id"],
+    startupDelay: values["no-startup-delay"] ? false : undefined,
+    leaseMs: number("lease-ms", values["lease-ms"], (v) => Number.isInteger(v) && v >= 100, "a whole number of milliseconds, 100 or more"),
+    prefetch: number("prefetch", values.prefetch, (v) => Number.isInteger(v) && v >= 0 && v <= 10_000, "a whole number from 0 to 10000"),
+  };
+  if (typeof worker.workerId === "string" && (worker.workerId.length < 1 || worker.workerId.length > 64)) {
+    throw new UsageError(`--worker-id ${JSON.stringify(worker.workerId)}: must be 1 to 64 characters`);
+  }
+  for (const key of Object.keys(worker)) if (worker[key] === undefined) delete worker[key];
+  return { kind: "work", config, logFormat, worker };
+}
+
+/** Loads tasks.config.ts (TypeScript through tsx, no build step) and returns the extended client and the config. */
+export async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient; $disconnect(): Promise<void> }; config: TasksWorkerConfig }> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UsageError(`config file not found: ${file} (pass --config PATH)`);
+  let module: { default?: unknown };
+  try {
+    // A global (not namespaced) tsx loader, so the config shares this process's prisma-tasks modules.
+    const { register } = await import("tsx/esm/api");
+    register();
+    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (error) {
+    throw new UsageError(`config ${path} failed to load: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}`);
+  }
+  const config = (module.default ?? (module as { default?: { default?: unknown } }).default?.default) as TasksWorkerConfig | undefined;
+  if (typeof config !== "object" || config === null || !("prisma" in config)) {
+    throw new UsageError(`config ${path} must export default defineConfig({ prisma }) `);
+  }
+  let prisma: unknown;
+  try {
+    prisma = typeof config.prisma === "function" ? await (config.prisma as () => unknown)() : config.prisma;
+  } catch (error) {
+    throw new UsageError(`config ${path}: its prisma function threw: ${(error as Error)?.message ?? String(error)}`);
+  }
+  const tasks = (prisma as { $tasks?: unknown } | undefined)?.$tasks;
+  if (!(tasks instanceof TasksClient)) {
+    throw new UsageError(`config ${path}: prisma must be a PrismaClient extended with withTasks(...)`);
+  }
+  for (const task of config.tasks ?? []) {
+    if (!tasks.runtime.registry.has(task.name)) throw new UsageError(`config ${path}: task "${task.name}" is not given to withTasks({ tasks })`);
+  }
+  return { prisma: prisma as { $tasks: TasksClient; $disconnect(): Promise<void> }, config };
+}
+
+/** Runs the command; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let command: Command;
+  let loaded: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    command = parseCommand(argv);
+    if (command.kind === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    loaded = await loadConfig(command.config);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof TasksError) {
+      console.error(`tasks-worker: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  try {
+    return command.kind === "prune" ? await prune(command, loaded.prisma) : await work(command, loaded);
+  } catch (error) {
+    if (error instanceof TasksError) {
+      console.error(`tasks-worker: ${error.message}`);
+      return 2;
+    }
+    console.error("tasks-worker: fatal error:", error);
+    return 1;
+  } finally {
+    await loaded.prisma.$disconnect().catch(() => {});
+  }
+}
+
+async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited<ReturnType<typeof loadConfig>>): Promise<number> {
+  const log = streamLog(command.logFormat);
+  const worker = new Worker({ ...loaded.config.worker, ...command.worker, prisma: loaded.prisma, log });
+  const { options } = worker;
+  const queues = worker.queues === "*" ? "* (all)" : worker.queues.join(",");
+  log({
+    level: "info",
+    event: "worker-started",
+    message: `worker ${options.workerId} started: queues=${queues} concurrency=${options.concurrency} database=${worker.database}`,
+    workerId: options.workerId,
+  });
+  let signals = 0;
+  let forced = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      log({ level: "info", event: "stopping", message: `${signal}: finishing running tasks, then exiting (send again to abort them)` });
+      void worker.stop();
+    } else {
+      forced = true;
+      log({ level: "warn", event: "aborting", message: `${signal} again: aborting running tasks` });
+      void worker.stop({ abort: true });
+    }
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  try {
+    await worker.run();
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+  log({ level: "info", event: "worker-stopped", message: `worker ${options.workerId} stopped` });
+  return forced ? 1 : 0;
+}
+
+async function prune(command: Extract<Command, { kind: "prune" }>, prisma: { $tasks: TasksClient }): Promise<number> {
+  const { dialect, client } = prisma.$tasks.runtime;
+  const now = Date.now();
+  const counts = await dialect.prune(client, {
+    completeBefore: new Date(now - command.minAgeDays * DAY_MS),
+    failedBefore: new Date(now - command.failedMinAgeDays * DAY_MS),
+    queues: command.queues,
+    dryRun: command.dryRun,
+  });
+  const scope = command.queues === "*" ? "all queues" : `queues ${command.queues.join(",")}`;
+  const verb = command.dryRun ? "would delete" : "deleted";
+  console.log(
+    `prune (${scope}): ${verb} ${counts.complete} COMPLETE task(s) finished over ${command.minAgeDays} day(s) ago and ` +
+      `${counts.failed} FAILED task(s) finished over ${command.failedMinAgeDays} day(s) ago`,
+  );
+  return 0;
+}

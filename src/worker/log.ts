@@ -1,0 +1,35 @@
+// Worker log lines: one per state change, as text for people or JSON for machines.
+export type LogFormat = "text" | "json";
+
+export interface LogEntry {
+  level: "info" | "warn" | "error";
+  event: string;
+  message: string;
+  taskId?: string;
+  taskName?: string;
+  queue?: string;
+  attempt?: number;
+  durationMs?: number;
+  error?: string;
+  [field: string]: unknown;
+}
+
+export type Log = (entry: LogEntry) => void;
+
+const TASK_FIELDS = ["taskId", "taskName", "queue", "attempt", "durationMs"] as const;
+
+export function formatEntry(entry: LogEntry, format: LogFormat, now: Date = new Date()): string {
+  if (format === "json") return JSON.stringify({ time: now.toISOString(), ...entry });
+  const fields = TASK_FIELDS.filter((key) => entry[key] !== undefined).map((key) => `${key}=${entry[key]}`);
+  const error = entry.error === undefined ? "" : ` error=${JSON.stringify(entry.error)}`;
+  return `${now.toISOString()} ${entry.level.toUpperCase().padEnd(5)} ${entry.message}${fields.length ? ` ${fields.join(" ")}` : ""}${error}`;
+}
+
+/** A log that writes formatted lines: info to stdout, warnings and errors to stderr. */
+export function streamLog(format: LogFormat): Log {
+  return (entry) => {
+    const line = `${formatEntry(entry, format)}\n`;
+    if (entry.level === "info") process.stdout.write(line);
+    else process.stderr.write(line);
+  };
+}

@@ -1,0 +1,307 @@
+// The worker engine: claims ready tasks, runs up to `concurrency` at once, records outcomes, keeps its leases.
+import { performance } from "node:perf_hooks";
+import { DatabaseBackend } from "../backends/database.js";
+import { resultData, withOutcome } from "../backends/stored.js";
+import { NOTIFY_CHANNEL } from "../dialects/index.js";
+import type { Outcome, StoredTask } from "../dialects/types.js";
+import { InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
+import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
+import { TasksClient, type TasksRuntime } from "../tasks-client.js";
+import { runHook } from "../tasks-client.js";
+import { runAttempt } from "./attempt.js";
+import { Completer } from "./completer.js";
+import { Listener } from "./listener.js";
+import type { Log } from "./log.js";
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
+import { connectionConfigOf } from "./connection.js";
+
+const MAX_CLAIM_BACKOFF_MS = 30_000;
+
+export interface WorkerSetup extends WorkerOptions {
+  /** The Prisma client extended with withTasks. */
+  prisma: unknown;
+  /** Where log lines go; silent by default. */
+  log?: Log;
+}
+
+interface Running {
+  stored: StoredTask;
+  controller: AbortController;
+  claimedAt: number;
+}
+
+/** Runs tasks from the database until stopped (or, with `batch` or `maxTasks`, until done). */
+export class Worker {
+  readonly options: ResolvedWorkerOptions;
+  readonly queues: readonly string[] | "*";
+  readonly #runtime: TasksRuntime;
+  readonly #log: Log;
+  readonly #completer: Completer;
+  readonly #source: ResultSource;
+  readonly #buffer: { stored: StoredTask; claimedAt: number }[] = [];
+  readonly #running = new Map<string, Running>();
+  readonly #unsettled = new Set<Promise<void>>();
+  #listener: Listener | undefined;
+  #timers: NodeJS.Timeout[] = [];
+  #wake: (() => void) | undefined;
+  #maybeMore = true;
+  #claimed = 0;
+  #stopping = false;
+  #claimFailures = 0;
+  #done: Promise<void> | undefined;
+
+  constructor(setup: WorkerSetup) {
+    const tasks = (setup.prisma as { $tasks?: unknown } | undefined)?.$tasks;
+    if (!(tasks instanceof TasksClient)) {
+      throw new InvalidConfig("Worker needs the Prisma client extended with withTasks(...). Fix: new Worker({ prisma: new PrismaClient({ adapter }).$extends(withTasks({ tasks })) }).");
+    }
+    this.#runtime = tasks.runtime;
+    this.options = resolveWorkerOptions(setup);
+    const backend = this.#runtime.backends.get(this.options.backend);
+    if (!(backend instanceof DatabaseBackend)) {
+      throw new InvalidConfig(
+        `Worker backend "${this.options.backend}" ${backend ? `is a ${backend.kind} backend` : "is not configured"}; ` +
+          `workers run tasks of database backends. Fix: pass the alias of a { backend: "database" } entry.`,
+      );
+    }
+    this.queues = this.options.queues ?? backend.queues;
+    this.#log = setup.log ?? (() => {});
+    this.#completer = new Completer(this.#runtime.dialect, this.#runtime.client, this.options.workerId, this.#log);
+    this.#source = {
+      fetch: async (id) => {
+        const stored = await this.#runtime.dialect.fetchTask(this.#runtime.client, id);
+        if (!stored) throw new Error(`task ${id} no longer exists`);
+        return resultData(stored);
+      },
+    };
+  }
+
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  /** Where the worker connects (password masked), for its start-up line. */
+  get database(): string {
+    const config = connectionConfigOf(this.#runtime.client);
+    const url = typeof config?.connectionString === "string" ? config.connectionString : undefined;
+    if (url) return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1****@");
+    return this.#runtime.dialect.provider;
+  }
+
+  /** Runs until stopped; resolves once every claimed task has finished and its outcome is written. */
+  run(): Promise<void> {
+    this.#done ??= this.#run();
+    return this.#done;
+  }
+
+  /**
+   * Stops claiming and lets running tasks finish (tasks claimed but not started go back to NEW). With `abort`, running
+   * tasks are aborted through their signal and recorded as failed (or NEW again when attempts remain).
+   */
+  async stop(options: { abort?: boolean } = {}): Promise<void> {
+    this.#stopping = true;
+    if (options.abort) {
+      for (const running of this.#running.values()) {
+        running.controller.abort(new TaskAborted(running.stored.taskName, this.options.workerId));
+      }
+    }
+    this.#wake?.();
+    await this.#done;
+  }
+
+  async #run(): Promise<void> {
+    const { dialect, client } = this.#runtime;
+    if (this.options.startupDelay) await this.#sleep(Math.random() * this.options.intervalMs);
+    if (dialect.provider === "sqlite") {
+      // Readers and the one writer stop blocking each other, which several worker processes on one file need.
+      await client.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
+    }
+    await this.#startListener();
+    this.#startMaintenance();
+    try {
+      await this.#loop();
+    } finally {
+      for (const timer of this.#timers) clearInterval(timer);
+      await this.#releaseBuffered();
+      while (this.#unsettled.size > 0) await Promise.all(this.#unsettled);
+      await this.#completer.drain();
+      await this.#listener?.stop();
+    }
+  }
+
+  async #loop(): Promise<void> {
+    const { concurrency, prefetch, batch, maxTasks } = this.options;
+    while (!this.#stopping) {
+      this.#startBuffered();
+      const remaining = maxTasks === undefined ? Infinity : maxTasks - this.#claimed;
+      if (remaining <= 0 && this.#running.size === 0 && this.#buffer.length === 0) return;
+      const room = Math.min(concurrency + prefetch - this.#running.size - this.#buffer.length, remaining);
+      if (this.#maybeMore && room > 0 && this.#buffer.length < concurrency) {
+        const claimed = await this.#claim(room);
+        if (claimed === undefined) continue;
+        this.#maybeMore = claimed === room;
+        this.#startBuffered();
+        if (claimed === 0 && batch && this.#running.size === 0 && this.#buffer.length === 0) return;
+        if (this.#maybeMore) continue;
+      }
+      await this.#sleep(batch && this.#running.size === 0 ? 0 : this.options.intervalMs, true);
+    }
+  }
+
+  /** Claims up to `limit` tasks into the buffer; undefined when the database could not be reached. */
+  async #claim(limit: number): Promise<number | undefined> {
+    const claimedAt = performance.now();
+    try {
+      const tasks = await this.#runtime.dialect.claimTasks(this.#runtime.client, {
+        queues: this.queues,
+        limit,
+        workerId: this.options.workerId,
+      });
+      if (this.#claimFailures > 0) this.#log({ level: "info", event: "database-restored", message: "claiming tasks again" });
+      this.#claimFailures = 0;
+      this.#claimed += tasks.length;
+      for (const stored of tasks) this.#buffer.push({ stored, claimedAt });
+      return tasks.length;
+    } catch (error) {
+      this.#claimFailures++;
+      const delay = Math.min(250 * 2 ** (this.#claimFailures - 1), MAX_CLAIM_BACKOFF_MS);
+      this.#log({
+        level: "warn",
+        event: "claim-failed",
+        message: `could not claim tasks; retrying in ${delay} ms`,
+        error: String((error as Error)?.message ?? error),
+      });
+      await this.#sleep(delay);
+      return undefined;
+    }
+  }
+
+  #startBuffered(): void {
+    while (!this.#stopping && this.#running.size < this.options.concurrency && this.#buffer.length > 0) {
+      const { stored, claimedAt } = this.#buffer.shift()!;
+      const execution = this.#execute(stored, claimedAt).finally(() => this.#unsettled.delete(execution));
+      this.#unsettled.add(execution);
+    }
+  }
+
+  async #execute(stored: StoredTask, claimedAt: number): Promise<void> {
+    const controller = new AbortController();
+    this.#running.set(stored.id, { stored, controller, claimedAt });
+    const task = this.#runtime.registry.get(stored.taskName);
+    const fields = { taskId: stored.id, taskName: stored.taskName, queue: stored.queueName, attempt: stored.attempts };
+    this.#log({ level: "info", event: "started", message: "task started", ...fields });
+    const started = performance.now();
+    const data = resultData(stored);
+    if (this.#runtime.hooks.onStarted) await runHook("onStarted", this.#runtime.hooks.onStarted, new TaskResult(data, this.#source));
+    let outcome: Outcome;
+    try {
+      outcome = await runAttempt(task, stored, { workerId: this.options.workerId, signal: controller.signal, source: this.#source });
+    } finally {
+      this.#running.delete(stored.id);
+      this.#wake?.();
+    }
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    const written = await this.#completer.record(outcome);
+    if (!written) {
+      this.#log({ level: "warn", event: "lost", message: "task was recovered by another worker; its outcome here was dropped", ...fields, durationMs });
+      return;
+    }
+    this.#logOutcome(outcome, { ...fields, durationMs });
+    if (this.#runtime.hooks.onFinished) {
+      await runHook("onFinished", this.#runtime.hooks.onFinished, new TaskResult(withOutcome(data, outcome) as TaskResultData, this.#source));
+    }
+  }
+
+  #logOutcome(outcome: Outcome, fields: Record<string, unknown>): void {
+    if (outcome.status === "COMPLETE") {
+      this.#log({ level: "info", event: "complete", message: "task complete", ...fields });
+    } else if (outcome.status === "FAILED") {
+      const error = `${outcome.error.exceptionClass}: ${outcome.error.message}`;
+      this.#log({ level: "error", event: "failed", message: "task failed", ...fields, error });
+    } else {
+      const error = `${outcome.error.exceptionClass}: ${outcome.error.message}`;
+      this.#log({ level: "warn", event: "retry", message: `task failed; retry at ${outcome.runAfter.toISOString()}`, ...fields, error });
+    }
+  }
+
+  async #releaseBuffered(): Promise<void> {
+    const ids = this.#buffer.splice(0).map((entry) => entry.stored.id);
+    if (ids.length === 0) return;
+    try {
+      await this.#runtime.dialect.releaseTasks(this.#runtime.client, this.options.workerId, ids);
+    } catch (error) {
+      this.#log({
+        level: "warn",
+        event: "release-failed",
+        message: `could not return ${ids.length} unstarted task(s) to NEW; their lease will expire and recover them`,
+        error: String((error as Error)?.message ?? error),
+      });
+    }
+  }
+
+  async #startListener(): Promise<void> {
+    const { dialect, client } = this.#runtime;
+    if (!dialect.notifies) return;
+    const connection = connectionConfigOf(client);
+    if (!connection) {
+      this.#log({ level: "warn", event: "no-listen", message: "cannot tell the database connection for LISTEN; polling only" });
+      return;
+    }
+    this.#listener = new Listener(connection, NOTIFY_CHANNEL, (queue) => this.#onNotified(queue), this.#log);
+    await this.#listener.start();
+  }
+
+  #onNotified(queue: string | undefined): void {
+    if (queue !== undefined && this.queues !== "*" && !this.queues.includes(queue)) return;
+    this.#maybeMore = true;
+    this.#wake?.();
+  }
+
+  #startMaintenance(): void {
+    const { dialect, client } = this.#runtime;
+    const { leaseMs, workerId } = this.options;
+    const heartbeat = async () => {
+      const since = performance.now();
+      try {
+        const held = new Set(await dialect.heartbeat(client, workerId));
+        for (const [id, running] of this.#running) {
+          // A task claimed after the heartbeat began may not be in its answer yet.
+          if (running.claimedAt < since && !held.has(id)) running.controller.abort(new WorkerLost(workerId));
+        }
+      } catch (error) {
+        this.#log({ level: "warn", event: "heartbeat-failed", message: "could not renew leases", error: String((error as Error)?.message ?? error) });
+      }
+    };
+    const rescue = async () => {
+      try {
+        const { requeued, failed } = await dialect.rescueExpired(client, leaseMs);
+        if (requeued + failed > 0) {
+          this.#log({ level: "warn", event: "rescued", message: `recovered tasks of silent workers: ${requeued} back to NEW, ${failed} FAILED (WorkerLost)` });
+          if (requeued > 0) this.#onNotified(undefined);
+        }
+      } catch (error) {
+        this.#log({ level: "warn", event: "rescue-failed", message: "could not check for expired leases", error: String((error as Error)?.message ?? error) });
+      }
+    };
+    this.#timers.push(setInterval(heartbeat, Math.max(Math.floor(leaseMs / 3), 50)));
+    this.#timers.push(setInterval(rescue, Math.max(Math.floor(leaseMs / 2), 50)));
+    for (const timer of this.#timers) timer.unref();
+    void rescue();
+  }
+
+  /** Waits `ms`, or less when woken (a notification, a free slot, stop); with `poll`, waking by time means "look again". */
+  #sleep(ms: number, poll = false): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (poll) this.#maybeMore = true;
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+}

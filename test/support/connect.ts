@@ -1,0 +1,21 @@
+// A plain Prisma client of the test schema for a PostgreSQL URL or a SQLite file (usable outside vitest too).
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as PostgresClient } from "../../generated/postgresql/client.js";
+import { PrismaClient as SqliteClient } from "../../generated/sqlite/client.js";
+
+export type Provider = "postgresql" | "sqlite";
+
+/** A database made for one test file: its URL (a PostgreSQL URL or a SQLite file path). */
+export interface TestDatabase {
+  provider: Provider;
+  url: string;
+}
+
+export function connect(database: TestDatabase): PostgresClient {
+  if (database.provider === "postgresql") {
+    return new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+  }
+  // Both generated clients have the same models; the SQLite one is typed as the PostgreSQL one to share tests.
+  return new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: database.url }) }) as unknown as PostgresClient;
+}
