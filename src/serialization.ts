@@ -134,6 +134,7 @@ function assertStorable(value: unknown, taskName: string, root: string): void {
             fix: "rename the key",
           });
         }
+        if (key.includes("\u0000")) fail(visit, pathSegment(key), NUL_PROBLEM);
         const child = record[key];
         const problem = leafProblem(child);
         if (problem !== undefined) fail(visit, pathSegment(key), problem);
@@ -170,10 +171,18 @@ function leafProblem(value: unknown): Problem | undefined {
       };
     case "symbol":
       return { reason: `it is ${value.toString()}, and symbols cannot be stored`, fix: "use a string" };
+    case "string":
+      return value.includes("\u0000") ? NUL_PROBLEM : undefined;
     default:
       return undefined;
   }
 }
+
+/** PostgreSQL's jsonb refuses the NUL character; refused everywhere so SQLite in development behaves like production. */
+const NUL_PROBLEM: Problem = {
+  reason: "it contains the NUL character (\\u0000), which PostgreSQL cannot store in JSON",
+  fix: "remove it, or encode the data (e.g. base64)",
+};
 
 function classProblem(container: object): Problem {
   const name = constructorName(container) ?? "an unnamed class";

@@ -90,11 +90,20 @@ export class TasksClient {
     const { backend, prepared } = this.#prepare(task, argsList, options, many);
     const transaction = this.#currentTransaction();
     if (transaction && !transaction.open) throw new TransactionClosed(task.name);
-    const results = await backend.enqueue(prepared, { client: transaction ? transaction.tx : this.runtime.client, transaction });
-    const notify = () => this.#notifyEnqueued(results);
-    if (transaction) transaction.afterCommit.push(notify);
-    else await notify();
-    return results;
+    // onEnqueued comes first, then (immediate backend) the run; in a transaction, both once it has committed.
+    const announce = async (results: TaskResult[]) => {
+      await this.#notifyEnqueued(results);
+      return backend.run ? backend.run(prepared) : results;
+    };
+    if (!transaction) return announce(await backend.enqueue(prepared, this.runtime.client));
+    if (backend.capabilities.joinsTransactions) {
+      const results = await backend.enqueue(prepared, transaction.tx);
+      transaction.afterCommit.push(() => announce(results));
+      return results;
+    }
+    // A backend outside the database acts only once the transaction has committed, and never after a rollback.
+    transaction.afterCommit.push(async () => announce(await backend.enqueue(prepared, this.runtime.client)));
+    return prepared.map((each) => backend.pending(each));
   }
 
   /** `prisma.$tasks` joins the transaction its caller runs in; `tx.$tasks` always belongs to its own. */

@@ -335,6 +335,18 @@ describe.each<Provider>(["postgresql", "sqlite"])("enqueue on %s", (provider) =>
       expect(seen).toEqual([result.id]);
     });
 
+    test("comes before the immediate backend's onStarted and onFinished", async () => {
+      const events: string[] = [];
+      const hooked = configured({
+        backends: { default: { backend: "immediate" } },
+        onEnqueued: (result) => void events.push(`enqueued ${result.status}`),
+        onStarted: (result) => void events.push(`started ${result.status}`),
+        onFinished: (result) => void events.push(`finished ${result.status}`),
+      });
+      await hooked.$tasks.enqueue(sendWelcomeEmail, { userId: 1 });
+      expect(events).toEqual(["enqueued NEW", "started RUNNING", "finished COMPLETE"]);
+    });
+
     test("that throws does not fail the enqueue, and is reported", async () => {
       const reported = vi.spyOn(console, "error").mockImplementation(() => undefined);
       try {

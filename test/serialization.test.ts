@@ -226,3 +226,14 @@ describe("values that are refused, with the path of the offending value", () => 
     expect(error.name).toBe("SerializationError");
   });
 });
+
+describe("the NUL character", () => {
+  test("is refused in a string value, naming its path", () => {
+    expect(() => serialize({ note: "a\u0000b" }, "notes.save", "args")).toThrowError(SerializationError);
+    expect(() => serialize({ note: "a\u0000b" }, "notes.save", "args")).toThrowError(/args\.note.*NUL/);
+  });
+
+  test("is refused in an object key", () => {
+    expect(() => serialize({ ["k\u0000"]: 1 }, "notes.save", "args")).toThrowError(/NUL/);
+  });
+});

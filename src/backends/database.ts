@@ -4,11 +4,11 @@ import { TaskResultDoesNotExist } from "../errors.js";
 import { TaskResult, type ResultSource } from "../result.js";
 import { currentTransaction } from "../transaction.js";
 import { enqueuedData, resultFromStored } from "./stored.js";
-import type { Backend, EnqueueScope, PreparedTask } from "./types.js";
+import type { Backend, PreparedTask } from "./types.js";
 
 export class DatabaseBackend implements Backend {
   readonly kind = "database";
-  readonly capabilities = { persistsResults: true, usesWorkers: true, supportsDefer: true, supportsPriority: true };
+  readonly capabilities = { joinsTransactions: true, persistsResults: true, usesWorkers: true, supportsDefer: true, supportsPriority: true };
   readonly #dialect: Dialect;
   readonly #source: ResultSource;
 
@@ -30,9 +30,13 @@ export class DatabaseBackend implements Backend {
     };
   }
 
-  async enqueue(tasks: readonly PreparedTask[], scope: EnqueueScope): Promise<TaskResult[]> {
-    await this.#dialect.insertTasks(scope.client, tasks);
-    return tasks.map((prepared) => new TaskResult(enqueuedData(prepared), this.#source));
+  async enqueue(tasks: readonly PreparedTask[], client: SqlClient): Promise<TaskResult[]> {
+    await this.#dialect.insertTasks(client, tasks);
+    return tasks.map((prepared) => this.pending(prepared));
+  }
+
+  pending(prepared: PreparedTask): TaskResult {
+    return new TaskResult(enqueuedData(prepared), this.#source);
   }
 
   async getResult(id: string, client: SqlClient): Promise<TaskResult | undefined> {

@@ -6,7 +6,7 @@ import { DummyBackend } from "./dummy.js";
 import { ImmediateBackend } from "./immediate.js";
 import type { Backend, BackendKind, TaskHooks } from "./types.js";
 
-export type { Backend, BackendCapabilities, BackendKind, EnqueueScope, PreparedTask, TaskHooks } from "./types.js";
+export type { Backend, BackendCapabilities, BackendKind, PreparedTask, TaskHooks } from "./types.js";
 export { DatabaseBackend, DummyBackend, ImmediateBackend };
 
 export interface BackendConfig {

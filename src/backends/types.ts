@@ -2,11 +2,12 @@
 import type { NewTask, SqlClient } from "../dialects/types.js";
 import type { TaskResult } from "../result.js";
 import type { AnyTask } from "../task.js";
-import type { TransactionScope } from "../transaction.js";
 
 export type BackendKind = "database" | "immediate" | "dummy";
 
 export interface BackendCapabilities {
+  /** Writes through the caller's interactive transaction; otherwise enqueue waits for the commit to act at all. */
+  readonly joinsTransactions: boolean;
   /** Results survive the process and can be read back with getResult. */
   readonly persistsResults: boolean;
   /** Tasks run in worker processes (`tasks-worker`), not in the caller. */
@@ -24,19 +25,18 @@ export interface PreparedTask extends NewTask {
   readonly argsValue: unknown;
 }
 
-/** Where an enqueue happens: the client to write through, and the transaction it is part of, if any. */
-export interface EnqueueScope {
-  readonly client: SqlClient;
-  readonly transaction: TransactionScope | undefined;
-}
-
 export interface Backend {
   readonly alias: string;
   readonly kind: BackendKind;
   readonly capabilities: BackendCapabilities;
   /** The queues this backend serves, or "*" for any. */
   readonly queues: readonly string[] | "*";
-  enqueue(tasks: readonly PreparedTask[], scope: EnqueueScope): Promise<TaskResult[]>;
+  /** Stores the tasks as NEW, through `client` (a transaction client when the caller is in one). */
+  enqueue(tasks: readonly PreparedTask[], client: SqlClient): Promise<TaskResult[]>;
+  /** A NEW result for a task not stored yet (it will be at commit), that refreshes from this backend. */
+  pending(task: PreparedTask): TaskResult;
+  /** Runs tasks just stored, in this process: the immediate backend. Others leave them to workers. */
+  run?(tasks: readonly PreparedTask[]): Promise<TaskResult[]>;
   /** The result with this id, or undefined when this backend has none. */
   getResult(id: string, client: SqlClient): Promise<TaskResult | undefined>;
 }
