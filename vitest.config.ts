@@ -1,10 +1,14 @@
 // Vitest settings: one PostgreSQL per run (global setup), generous timeouts for tests that start real processes.
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Examples import the package by name, as users do; here the name means this repository's source.
+  resolve: { alias: { "prisma-tasks": fileURLToPath(new URL("./src/index.ts", import.meta.url)) } },
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
+    setupFiles: ["test/support/examples-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -47,3 +47,4 @@ export { Worker } from "./worker/worker.js";
 export type { WorkerSetup } from "./worker/worker.js";
 export type { WorkerOptions } from "./worker/options.js";
 export type { Log, LogEntry, LogFormat } from "./worker/log.js";
+export { enqueued, runUntilIdle } from "./testing.js";
