@@ -81,5 +81,5 @@ const table = rows.map((row) => {
   };
 });
 console.table(table);
-console.log("\nInspect the rows yourself: npx prisma studio --schema prisma/sqlite/schema.prisma (see README, Prisma Studio).");
+console.log(`\nInspect the rows yourself: npx prisma studio --url "${postgresUrl ?? `file://${target.url}`}" (README, chapter 13).`);
 await prisma.$disconnect();
