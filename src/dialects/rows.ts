@@ -29,7 +29,7 @@ export const TASK_COLUMNS = [
 
 export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
 
-/** SQLite hands JSON columns back as text; PostgreSQL as parsed values. */
+/** For JSON columns that always hold an array or object (worker_ids, errors, *_meta): a string can only be JSON text. */
 function json(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : value;
 }
@@ -40,7 +40,8 @@ function date(value: unknown): Date | null {
 }
 
 function stored(jsonValue: unknown, meta: unknown): Stored {
-  return { json: json(jsonValue) ?? null, meta: json(meta) ?? null };
+  // Both adapters return JSON columns parsed: a string here is a stored JSON string (a task returned "ok"), not text.
+  return { json: jsonValue ?? null, meta: json(meta) ?? null };
 }
 
 export function toStoredTask(row: RawTask): StoredTask {

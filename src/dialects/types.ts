@@ -86,8 +86,8 @@ export interface Dialect {
   claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
   /** Writes outcomes for tasks this worker still holds; returns the ids written (others were rescued meanwhile). */
   recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]>;
-  /** Extends the lease of every task this worker holds; returns their ids. */
-  heartbeat(client: SqlClient, workerId: string): Promise<string[]>;
+  /** Extends the leases of the tasks `ids` that this worker still holds; returns the ids it extended. */
+  heartbeat(client: SqlClient, workerId: string, ids: readonly string[]): Promise<string[]>;
   /** Recovers RUNNING tasks whose worker has not heartbeated for `leaseMs`. */
   rescueExpired(client: SqlClient, leaseMs: number): Promise<RescueCounts>;
   /** Puts tasks this worker holds but will not run back to NEW, keeping their attempt count. */

@@ -36,8 +36,9 @@ function aborted(signal: AbortSignal): Promise<never> {
 }
 
 /**
- * Runs the attempt `stored.attempts` of a claimed task. Never throws: unknown tasks and args that no longer pass
- * the schema fail for good; errors thrown by the task fail the attempt and are retried while attempts remain.
+ * Runs the attempt `stored.attempts` of a claimed task. Never throws: unknown tasks, args that no longer pass the
+ * schema and return values that cannot be stored fail for good; errors thrown by the task fail the attempt and are
+ * retried while attempts remain.
  */
 export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, context: AttemptContext): Promise<Outcome> {
   if (!task) return failure(task, stored, new UnknownTask(stored.taskName), false);
@@ -57,6 +58,7 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
     task.timeoutMs === undefined
       ? undefined
       : setTimeout(() => controller.abort(new TaskTimeout(task.name, task.timeoutMs!)), task.timeoutMs);
+  let value: unknown;
   try {
     const ctx = {
       result: new TaskResult(resultData(stored), context.source),
@@ -65,12 +67,17 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
       signal: controller.signal,
     };
     // A task that ignores its signal cannot hold the attempt open: the abort settles it either way.
-    const value = await Promise.race([Promise.resolve().then(() => task.fn(parsed, ctx)), aborted(controller.signal)]);
-    return { id: stored.id, attempt: stored.attempts, status: "COMPLETE", returnValue: serialize(value, task.name, "returnValue"), finishedAt: new Date() };
+    value = await Promise.race([Promise.resolve().then(() => task.fn(parsed, ctx)), aborted(controller.signal)]);
   } catch (error) {
     return failure(task, stored, error, true);
   } finally {
     clearTimeout(timer);
     context.signal.removeEventListener("abort", onOuterAbort);
+  }
+  try {
+    return { id: stored.id, attempt: stored.attempts, status: "COMPLETE", returnValue: serialize(value, task.name, "returnValue"), finishedAt: new Date() };
+  } catch (error) {
+    // The task did its work; running it again would repeat that work and return the same kind of value.
+    return failure(task, stored, error, false);
   }
 }

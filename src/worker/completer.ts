@@ -21,6 +21,11 @@ export class Completer {
     return this.#pending.length;
   }
 
+  /** The tasks whose outcomes are waiting to be written (their leases must be kept until then). */
+  get ids(): string[] {
+    return this.#pending.map((entry) => entry.outcome.id);
+  }
+
   /** Queues an outcome; resolves once it is written (true) or found to belong to another worker now (false). */
   record(outcome: Outcome): Promise<boolean> {
     const written = new Promise<boolean>((done) => this.#pending.push({ outcome, done }));

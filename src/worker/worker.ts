@@ -27,7 +27,6 @@ export interface WorkerSetup extends WorkerOptions {
 interface Running {
   stored: StoredTask;
   controller: AbortController;
-  claimedAt: number;
 }
 
 /** Runs tasks from the database until stopped (or, with `batch` or `maxTasks`, until done). */
@@ -38,7 +37,7 @@ export class Worker {
   readonly #log: Log;
   readonly #completer: Completer;
   readonly #source: ResultSource;
-  readonly #buffer: { stored: StoredTask; claimedAt: number }[] = [];
+  readonly #buffer: StoredTask[] = [];
   readonly #running = new Map<string, Running>();
   readonly #unsettled = new Set<Promise<void>>();
   #listener: Listener | undefined;
@@ -48,6 +47,8 @@ export class Worker {
   #claimed = 0;
   #stopping = false;
   #claimFailures = 0;
+  /** When a claim, heartbeat or rescue last failed to reach the database (performance.now()). */
+  #lastDatabaseError = -Infinity;
   #done: Promise<void> | undefined;
 
   constructor(setup: WorkerSetup) {
@@ -150,7 +151,6 @@ export class Worker {
 
   /** Claims up to `limit` tasks into the buffer; undefined when the database could not be reached. */
   async #claim(limit: number): Promise<number | undefined> {
-    const claimedAt = performance.now();
     try {
       const tasks = await this.#runtime.dialect.claimTasks(this.#runtime.client, {
         queues: this.queues,
@@ -160,9 +160,10 @@ export class Worker {
       if (this.#claimFailures > 0) this.#log({ level: "info", event: "database-restored", message: "claiming tasks again" });
       this.#claimFailures = 0;
       this.#claimed += tasks.length;
-      for (const stored of tasks) this.#buffer.push({ stored, claimedAt });
+      this.#buffer.push(...tasks);
       return tasks.length;
     } catch (error) {
+      this.#lastDatabaseError = performance.now();
       this.#claimFailures++;
       const delay = Math.min(250 * 2 ** (this.#claimFailures - 1), MAX_CLAIM_BACKOFF_MS);
       this.#log({
@@ -178,15 +179,15 @@ export class Worker {
 
   #startBuffered(): void {
     while (!this.#stopping && this.#running.size < this.options.concurrency && this.#buffer.length > 0) {
-      const { stored, claimedAt } = this.#buffer.shift()!;
-      const execution = this.#execute(stored, claimedAt).finally(() => this.#unsettled.delete(execution));
+      const stored = this.#buffer.shift()!;
+      const execution = this.#execute(stored).finally(() => this.#unsettled.delete(execution));
       this.#unsettled.add(execution);
     }
   }
 
-  async #execute(stored: StoredTask, claimedAt: number): Promise<void> {
+  async #execute(stored: StoredTask): Promise<void> {
     const controller = new AbortController();
-    this.#running.set(stored.id, { stored, controller, claimedAt });
+    this.#running.set(stored.id, { stored, controller });
     const task = this.#runtime.registry.get(stored.taskName);
     const fields = { taskId: stored.id, taskName: stored.taskName, queue: stored.queueName, attempt: stored.attempts };
     this.#log({ level: "info", event: "started", message: "task started", ...fields });
@@ -225,7 +226,7 @@ export class Worker {
   }
 
   async #releaseBuffered(): Promise<void> {
-    const ids = this.#buffer.splice(0).map((entry) => entry.stored.id);
+    const ids = this.#buffer.splice(0).map((stored) => stored.id);
     if (ids.length === 0) return;
     try {
       await this.#runtime.dialect.releaseTasks(this.#runtime.client, this.options.workerId, ids);
@@ -261,18 +262,26 @@ export class Worker {
     const { dialect, client } = this.#runtime;
     const { leaseMs, workerId } = this.options;
     const heartbeat = async () => {
-      const since = performance.now();
+      // Only the tasks known to be held: a claim whose answer was lost (the connection died after its commit) leaves
+      // rows locked by this worker that it never runs, and renewing those would keep them RUNNING forever.
+      const ids = this.#heldIds();
+      if (ids.length === 0) return;
       try {
-        const held = new Set(await dialect.heartbeat(client, workerId));
-        for (const [id, running] of this.#running) {
-          // A task claimed after the heartbeat began may not be in its answer yet.
-          if (running.claimedAt < since && !held.has(id)) running.controller.abort(new WorkerLost(workerId));
-        }
+        const held = new Set(await dialect.heartbeat(client, workerId, ids));
+        const lost = new Set(ids.filter((id) => !held.has(id)));
+        if (lost.size === 0) return;
+        // Rescued by another worker (this one was cut off for longer than its lease): stop running them here.
+        for (const [id, running] of this.#running) if (lost.has(id)) running.controller.abort(new WorkerLost(workerId));
+        const buffered = this.#buffer.splice(0);
+        this.#buffer.push(...buffered.filter((stored) => !lost.has(stored.id)));
       } catch (error) {
+        this.#lastDatabaseError = performance.now();
         this.#log({ level: "warn", event: "heartbeat-failed", message: "could not renew leases", error: String((error as Error)?.message ?? error) });
       }
     };
     const rescue = async () => {
+      // Right after an outage every worker's heartbeats are overdue, the live ones' too: give them a lease to renew
+      // before taking anyone's tasks, or tasks whose outcomes are about to be written would run again.
       try {
         const { requeued, failed } = await dialect.rescueExpired(client, leaseMs);
         if (requeued + failed > 0) {
@@ -280,6 +289,7 @@ export class Worker {
           if (requeued > 0) this.#onNotified(undefined);
         }
       } catch (error) {
+        this.#lastDatabaseError = performance.now();
         this.#log({ level: "warn", event: "rescue-failed", message: "could not check for expired leases", error: String((error as Error)?.message ?? error) });
       }
     };
@@ -287,6 +297,11 @@ export class Worker {
     this.#timers.push(setInterval(rescue, Math.max(Math.floor(leaseMs / 2), 50)));
     for (const timer of this.#timers) timer.unref();
     void rescue();
+  }
+
+  /** Every task this worker holds: running, claimed and waiting for a slot, or finished with its outcome unwritten. */
+  #heldIds(): string[] {
+    return [...this.#running.keys(), ...this.#buffer.map((stored) => stored.id), ...this.#completer.ids];
   }
 
   /** Waits `ms`, or less when woken (a notification, a free slot, stop); with `poll`, waking by time means "look again". */

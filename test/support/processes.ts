@@ -9,9 +9,21 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything printed so far, stdout and stderr interleaved. */
   output(): string;
+  stdout(): string;
+  stderr(): string;
   /** Resolves when a line matching `pattern` has been printed; rejects after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+
+/** Kills every worker process a test started and left running (after a failed assertion, say). */
+export async function killLeftoverWorkers(): Promise<void> {
+  const exits = [...live].map((child) => new Promise((resolve) => child.once("exit", resolve)));
+  for (const child of live) child.kill("SIGKILL");
+  await Promise.all(exits);
 }
 
 export function startWorker(database: TestDatabase, args: readonly string[] = []): WorkerProcess {
@@ -24,14 +36,18 @@ export function startWorker(database: TestDatabase, args: readonly string[] = []
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  live.add(child);
+  child.once("exit", () => live.delete(child));
   let output = "";
+  const streams = { stdout: "", stderr: "" };
   const listeners = new Set<() => void>();
-  const collect = (chunk: Buffer) => {
+  const collect = (stream: keyof typeof streams) => (chunk: Buffer) => {
     output += chunk.toString();
+    streams[stream] += chunk.toString();
     for (const listener of listeners) listener();
   };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+  child.stdout!.on("data", collect("stdout"));
+  child.stderr!.on("data", collect("stderr"));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
@@ -39,6 +55,8 @@ export function startWorker(database: TestDatabase, args: readonly string[] = []
     child,
     exited,
     output: () => output,
+    stdout: () => streams.stdout,
+    stderr: () => streams.stderr,
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -65,5 +83,5 @@ export function startWorker(database: TestDatabase, args: readonly string[] = []
 export async function runWorker(database: TestDatabase, args: readonly string[]) {
   const worker = startWorker(database, args);
   const { code, signal } = await worker.exited;
-  return { code, signal, output: worker.output() };
+  return { code, signal, output: worker.output(), stdout: worker.stdout(), stderr: worker.stderr() };
 }

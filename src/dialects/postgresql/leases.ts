@@ -3,11 +3,11 @@ import type { RescueCounts, SqlClient } from "../types.js";
 
 const HEARTBEAT = `
 UPDATE task_results SET heartbeat_at = now()
-WHERE status = 'RUNNING' AND locked_by = $1
+WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)
 RETURNING id`;
 
-export async function heartbeat(client: SqlClient, workerId: string): Promise<string[]> {
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, workerId);
+export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[]): Promise<string[]> {
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, workerId, JSON.stringify(ids));
   return rows.map((row) => String(row.id));
 }
 
@@ -32,10 +32,13 @@ export async function rescueExpired(client: SqlClient, leaseMs: number): Promise
   return { requeued, failed: rows.length - requeued };
 }
 
-// A released task never started its attempt, so the attempt it was claimed for is given back.
+// A released task never started its attempt, so the claim is undone: its attempt, its worker id and, when it had no
+// earlier attempt, its start times.
 const RELEASE_TASKS = `
 UPDATE task_results
-SET status = 'NEW', attempts = attempts - 1, locked_by = NULL, heartbeat_at = NULL
+SET status = 'NEW', attempts = attempts - 1, worker_ids = worker_ids - -1, locked_by = NULL, heartbeat_at = NULL,
+    started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
+    last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END
 WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)`;
 
 export function releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {

@@ -1,7 +1,8 @@
 // The claim on SQLite: one UPDATE ... RETURNING. SQLite runs it under the database's single write lock, so two
 // workers (threads or processes) never take the same row; a busy database makes the statement wait (busy timeout).
-import { TASK_COLUMNS, byClaimOrder, toStoredTask, type RawTask } from "../rows.js";
+import { byClaimOrder, type RawTask } from "../rows.js";
 import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
+import { SQLITE_TASK_COLUMNS, toStoredSqliteTask } from "./columns.js";
 import { sqliteTime } from "./time.js";
 
 function claimSql(allQueues: boolean): string {
@@ -15,7 +16,7 @@ WHERE id IN (
   ORDER BY priority DESC, run_after, enqueued_at
   LIMIT ?
 )
-RETURNING ${TASK_COLUMNS.join(", ")}`;
+RETURNING ${SQLITE_TASK_COLUMNS}`;
 }
 
 const CLAIM_ALL = claimSql(true);
@@ -28,5 +29,5 @@ export async function claimTasks(client: SqlClient, request: ClaimRequest): Prom
     request.queues === "*"
       ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, ...head, request.limit)
       : await client.$queryRawUnsafe<RawTask[]>(CLAIM_QUEUES, ...head, JSON.stringify(request.queues), request.limit);
-  return rows.map(toStoredTask).sort(byClaimOrder);
+  return rows.map(toStoredSqliteTask).sort(byClaimOrder);
 }

@@ -4,11 +4,11 @@ import { sqliteTime } from "./time.js";
 
 const HEARTBEAT = `
 UPDATE task_results SET heartbeat_at = ?
-WHERE status = 'RUNNING' AND locked_by = ?
+WHERE status = 'RUNNING' AND locked_by = ? AND id IN (SELECT value FROM json_each(?))
 RETURNING id`;
 
-export async function heartbeat(client: SqlClient, workerId: string): Promise<string[]> {
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, sqliteTime(new Date()), workerId);
+export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[]): Promise<string[]> {
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, sqliteTime(new Date()), workerId, JSON.stringify(ids));
   return rows.map((row) => String(row.id));
 }
 
@@ -41,10 +41,13 @@ export async function rescueExpired(client: SqlClient, leaseMs: number): Promise
   return { requeued, failed: rows.length - requeued };
 }
 
-// A released task never started its attempt, so the attempt it was claimed for is given back.
+// A released task never started its attempt, so the claim is undone: its attempt, its worker id and, when it had no
+// earlier attempt, its start times.
 const RELEASE_TASKS = `
 UPDATE task_results
-SET status = 'NEW', attempts = attempts - 1, locked_by = NULL, heartbeat_at = NULL
+SET status = 'NEW', attempts = attempts - 1, worker_ids = json_remove(worker_ids, '$[#-1]'), locked_by = NULL,
+    heartbeat_at = NULL, started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
+    last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END
 WHERE status = 'RUNNING' AND locked_by = ? AND id IN (SELECT value FROM json_each(?))`;
 
 export function releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
