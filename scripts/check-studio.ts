@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +13,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/sqlite/client.js";
 import { Worker, task, withTasks } from "../src/index.js";
 import { applyMigrations } from "./db/migrations.js";
+import { freePort } from "./db/postgres.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
@@ -98,16 +98,6 @@ function requireFailedTask(path: string, rows: StoredRow[]): void {
   );
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Prisma Studio on the database, as `prisma studio` runs it; resolves once it serves its page. */
 async function startStudio(path: string, port: number): Promise<{ process: ChildProcess; output: () => string }> {

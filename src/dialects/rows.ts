@@ -1,7 +1,7 @@
 // Raw task_results rows, as either database driver returns them, into StoredTask.
 import type { TaskError, TaskStatus } from "../result.js";
 import type { Stored } from "../serialization.js";
-import type { StoredTask } from "./types.js";
+import type { NewTask, StoredTask } from "./types.js";
 
 /** The columns every query that returns tasks selects. */
 export const TASK_COLUMNS = [
@@ -73,5 +73,26 @@ export function byClaimOrder(a: StoredTask, b: StoredTask): number {
     b.priority - a.priority ||
     a.runAfter.getTime() - b.runAfter.getTime() ||
     a.enqueuedAt.getTime() - b.enqueuedAt.getTime()
+  );
+}
+
+/**
+ * New tasks as the rows of the one JSON parameter an INSERT unpacks, so a batch is one statement.
+ * `time` writes timestamps as the database compares them.
+ */
+export function insertPayload(tasks: readonly NewTask[], time: (date: Date) => unknown = (date) => date): string {
+  return JSON.stringify(
+    tasks.map((task) => ({
+      id: task.id,
+      task_name: task.taskName,
+      queue_name: task.queueName,
+      backend: task.backend,
+      priority: task.priority,
+      args: task.args.json,
+      args_meta: task.args.meta,
+      run_after: time(task.runAfter),
+      enqueued_at: time(task.enqueuedAt),
+      max_attempts: task.maxAttempts,
+    })),
   );
 }

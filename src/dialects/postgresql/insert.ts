@@ -1,4 +1,5 @@
 // Enqueue on PostgreSQL: every row in one INSERT, and a NOTIFY per queue that PostgreSQL delivers at commit.
+import { insertPayload } from "../rows.js";
 import type { NewTask, SqlClient } from "../types.js";
 
 export const NOTIFY_CHANNEL = "prisma_tasks";
@@ -18,18 +19,6 @@ SELECT pg_notify('${NOTIFY_CHANNEL}', ready.queue_name)
 FROM (SELECT DISTINCT queue_name FROM inserted WHERE run_after <= now()) AS ready`;
 
 export async function insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void> {
-  const rows = tasks.map((task) => ({
-    id: task.id,
-    task_name: task.taskName,
-    queue_name: task.queueName,
-    backend: task.backend,
-    priority: task.priority,
-    args: task.args.json,
-    args_meta: task.args.meta,
-    run_after: task.runAfter,
-    enqueued_at: task.enqueuedAt,
-    max_attempts: task.maxAttempts,
-  }));
   // executeRaw: the statement's pg_notify results are of type void, which a query result could not carry.
-  await client.$executeRawUnsafe(INSERT_TASKS, JSON.stringify(rows));
+  await client.$executeRawUnsafe(INSERT_TASKS, insertPayload(tasks));
 }

@@ -1,4 +1,5 @@
 // Enqueue on SQLite: every row in one INSERT from a JSON parameter (workers poll; SQLite has no NOTIFY).
+import { insertPayload } from "../rows.js";
 import type { NewTask, SqlClient } from "../types.js";
 import { sqliteTime } from "./time.js";
 
@@ -11,17 +12,5 @@ SELECT value ->> '$.id', value ->> '$.task_name', 'NEW', value ->> '$.queue_name
 FROM json_each(?)`;
 
 export async function insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void> {
-  const rows = tasks.map((task) => ({
-    id: task.id,
-    task_name: task.taskName,
-    queue_name: task.queueName,
-    backend: task.backend,
-    priority: task.priority,
-    args: task.args.json,
-    args_meta: task.args.meta,
-    run_after: sqliteTime(task.runAfter),
-    enqueued_at: sqliteTime(task.enqueuedAt),
-    max_attempts: task.maxAttempts,
-  }));
-  await client.$executeRawUnsafe(INSERT_TASKS, JSON.stringify(rows));
+  await client.$executeRawUnsafe(INSERT_TASKS, insertPayload(tasks, sqliteTime));
 }
