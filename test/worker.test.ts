@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { TaskStatus, Worker, task, type TaskResult, type TasksConfig } from "../src/index.js";
-import { allTasks, fail, record, sendEmail, sequence, unstorable } from "./fixtures/tasks.js";
+import { allTasks, fail, flaky, record, sendEmail, sequence, unstorable } from "./fixtures/tasks.js";
 import { createApp, tasksClient } from "./support/app.js";
 import type { Provider } from "./support/databases.js";
 import { eventually } from "./support/eventually.js";
@@ -160,6 +160,15 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker on %s
       expect(run.code).toBe(0);
       await future.refresh();
       expect([future.status, future.attempts]).toEqual([TaskStatus.NEW, 0]);
+    });
+
+    test("--batch runs a retry that is due at once before it exits", async () => {
+      const { prisma, database } = await freshApp(provider);
+      const result = await prisma.$tasks.enqueue(flaky, { key: "flaky", failures: 2 });
+      const run = await runWorker(database, [...QUICK, "--batch"]);
+      expect(run.code).toBe(0);
+      await result.refresh();
+      expect([result.status, result.attempts, result.errors.length]).toEqual([TaskStatus.COMPLETE, 3, 2]);
     });
 
     test("--max-tasks 3 exits 0 after running exactly 3 tasks, leaving the rest NEW and unclaimed", async () => {

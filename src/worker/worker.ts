@@ -142,7 +142,13 @@ export class Worker {
         if (claimed === undefined) continue;
         this.#maybeMore = claimed === room;
         this.#startBuffered();
-        if (claimed === 0 && batch && this.#running.size === 0 && this.#buffer.length === 0) return;
+        if (claimed === 0 && batch && this.#running.size === 0 && this.#buffer.length === 0) {
+          // An outcome still being written may send a task back to NEW, ready at once: look again once it lands.
+          if (this.#completer.size === 0) return;
+          await this.#completer.drain();
+          this.#maybeMore = true;
+          continue;
+        }
         if (this.#maybeMore) continue;
       }
       await this.#sleep(batch && this.#running.size === 0 ? 0 : this.options.intervalMs, true);
@@ -282,6 +288,7 @@ export class Worker {
     const rescue = async () => {
       // Right after an outage every worker's heartbeats are overdue, the live ones' too: give them a lease to renew
       // before taking anyone's tasks, or tasks whose outcomes are about to be written would run again.
+      if (performance.now() - this.#lastDatabaseError < leaseMs) return;
       try {
         const { requeued, failed } = await dialect.rescueExpired(client, leaseMs);
         if (requeued + failed > 0) {
