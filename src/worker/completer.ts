@@ -9,6 +9,7 @@ export class Completer {
   readonly #pending: { outcome: Outcome; done: (written: boolean) => void }[] = [];
   #flushing: Promise<void> | undefined;
   #failures = 0;
+  #batchesWritten = 0;
 
   constructor(
     private readonly dialect: Dialect,
@@ -16,6 +17,11 @@ export class Completer {
     private readonly workerId: string,
     private readonly log: Log,
   ) {}
+
+  /** Batches written so far: a claim that overlapped a write may have missed the tasks it sent back to NEW. */
+  get batchesWritten(): number {
+    return this.#batchesWritten;
+  }
 
   get size(): number {
     return this.#pending.length;
@@ -66,6 +72,7 @@ export class Completer {
           continue;
         }
         this.#failures = 0;
+        this.#batchesWritten++;
         this.#pending.splice(0, batch.length);
         for (const entry of batch) entry.done(written.has(entry.outcome.id));
       }

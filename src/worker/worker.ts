@@ -138,13 +138,15 @@ export class Worker {
       if (remaining <= 0 && this.#running.size === 0 && this.#buffer.length === 0) return;
       const room = Math.min(concurrency + prefetch - this.#running.size - this.#buffer.length, remaining);
       if (this.#maybeMore && room > 0 && this.#buffer.length < concurrency) {
+        const writesBefore = this.#completer.batchesWritten;
         const claimed = await this.#claim(room);
         if (claimed === undefined) continue;
         this.#maybeMore = claimed === room;
         this.#startBuffered();
         if (claimed === 0 && batch && this.#running.size === 0 && this.#buffer.length === 0) {
-          // An outcome still being written may send a task back to NEW, ready at once: look again once it lands.
-          if (this.#completer.size === 0) return;
+          // An outcome being written (or written while the claim ran) may have sent a task back to NEW, ready at
+          // once: look again once it has landed.
+          if (this.#completer.size === 0 && this.#completer.batchesWritten === writesBefore) return;
           await this.#completer.drain();
           this.#maybeMore = true;
           continue;

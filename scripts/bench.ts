@@ -1,0 +1,260 @@
+// `npm run bench`: prisma-tasks against graphile-worker and pg-boss on one embedded PostgreSQL, side by side.
+//
+//   npm run bench                      full run: 3 runs of each figure, median (min–max); about 15–25 minutes
+//   npm run bench -- --quick           smaller n, one run each; under 2 minutes
+//   npm run bench -- --only prisma-tasks,pg-boss --measure drain,latency --runs 1
+//   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch
+//
+// Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
+// (fsync and synchronous_commit on). Worker processes are stopped at the end, on errors and on Ctrl-C.
+import { parseArgs } from "node:util";
+import { startPostgres, type PostgresServer } from "./db/postgres.js";
+import { graphilePeer } from "./bench/peers/graphile.js";
+import { pgbossPeer } from "./bench/peers/pgboss.js";
+import { killWorkers } from "./bench/peers/common.js";
+import type { QueuePeer } from "./bench/peers/types.js";
+import {
+  PRISMA_TASKS_BEST,
+  createReference,
+  drainWithSettings,
+  enqueueInTransaction,
+  prismaTasksPeer,
+} from "./bench/prisma-tasks.js";
+import { cell, median, percentile, ratio, table, type Runs } from "./bench/report.js";
+
+const MEASUREMENTS = ["drain", "enqueue", "latency", "backlog"] as const;
+type Measurement = (typeof MEASUREMENTS)[number];
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    measure: { type: "string" },
+    runs: { type: "string" },
+    tune: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+if (flags.help) {
+  console.log(
+    "Usage: npm run bench -- [--quick] [--only prisma-tasks,graphile-worker,pg-boss] " +
+      `[--measure ${MEASUREMENTS.join(",")}] [--runs N] [--tune]`,
+  );
+  process.exit(0);
+}
+
+const quick = flags.quick;
+const size = quick
+  ? { drain: 2_000, single: 300, latency: 50, gapMs: 20, backlog: 100_000, windowMs: 4_000 }
+  : { drain: 20_000, single: 5_000, latency: 200, gapMs: 20, backlog: 1_000_000, windowMs: 30_000 };
+const runs = flags.runs ? Number(flags.runs) : quick ? 1 : 3;
+
+const allPeers = [prismaTasksPeer, graphilePeer, pgbossPeer];
+const only = flags.only?.split(",").map((name) => name.trim());
+const peers = only ? allPeers.filter((peer) => only.includes(peer.name)) : allPeers;
+const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS) as Measurement[];
+if (peers.length === 0 || !Number.isInteger(runs) || runs < 1 || measure.some((m) => !MEASUREMENTS.includes(m))) {
+  console.error(`bench: --only takes ${allPeers.map((p) => p.name).join(",")}; --measure takes ${MEASUREMENTS.join(",")}; --runs a whole number`);
+  process.exit(2);
+}
+
+/** Every figure, by row key and library name: one value per run. */
+const results = new Map<string, Map<string, Runs>>();
+function record(row: string, peer: string, value: number): void {
+  if (!results.has(row)) results.set(row, new Map());
+  const byPeer = results.get(row)!;
+  byPeer.set(peer, [...(byPeer.get(peer) ?? []), value]);
+}
+const timeCapped = new Set<string>();
+
+let server: PostgresServer | undefined;
+let databases = 0;
+
+/** A new database with the library's schema: no measurement sees another's rows, dead tuples or bloat. */
+async function freshDatabase(peer: QueuePeer): Promise<string> {
+  const url = await server!.createDatabase(`bench_${peer.name.replace(/\W/g, "_")}_${databases++}`);
+  await peer.install(url);
+  return url;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
+}
+
+async function measureDrain(peer: QueuePeer): Promise<void> {
+  const n = size.drain;
+  // Concurrency 10, otherwise defaults; the bulk enqueue that fills the table is the bulk-enqueue figure.
+  let url = await freshDatabase(peer);
+  record("enqueue-bulk", peer.name, await peer.enqueueBulk(url, n));
+  const c10 = await peer.drain(url, n, { processes: 1, concurrency: 10, maxMs: size.windowMs });
+  if (c10.completed < n) timeCapped.add(`drain-c10/${peer.name}`);
+  record("drain-c10", peer.name, c10.perSecond);
+
+  url = await freshDatabase(peer);
+  await peer.enqueueBulk(url, n);
+  const best = await peer.drain(url, n, { processes: 1, concurrency: "best", maxMs: size.windowMs });
+  if (best.completed < n) timeCapped.add(`drain-best/${peer.name}`);
+  record("drain-best", peer.name, best.perSecond);
+  record("rss", peer.name, best.peakRssMb[0]!);
+
+  url = await freshDatabase(peer);
+  await peer.enqueueBulk(url, n);
+  const four = await peer.drain(url, n, { processes: 4, concurrency: "best", maxMs: size.windowMs });
+  if (four.completed < n) timeCapped.add(`drain-4p/${peer.name}`);
+  record("drain-4p", peer.name, four.perSecond);
+}
+
+async function measureEnqueue(peer: QueuePeer): Promise<void> {
+  const n = size.single;
+  let url = await freshDatabase(peer);
+  record("enqueue-single", peer.name, await peer.enqueueSingle(url, n));
+  if (peer !== prismaTasksPeer) return;
+  url = await freshDatabase(peer);
+  record("enqueue-tx", peer.name, await enqueueInTransaction(url, n));
+  url = await freshDatabase(peer);
+  record("create", peer.name, await createReference(url, n, false));
+  url = await freshDatabase(peer);
+  record("create-tx", peer.name, await createReference(url, n, true));
+}
+
+async function measureLatency(peer: QueuePeer): Promise<void> {
+  const url = await freshDatabase(peer);
+  const samples = await peer.latency(url, size.latency, size.gapMs);
+  for (const p of [50, 95, 99]) record(`latency-p${p}`, peer.name, percentile(samples, p));
+}
+
+async function measureBacklog(peer: QueuePeer): Promise<void> {
+  const url = await freshDatabase(peer);
+  const t0 = performance.now();
+  await peer.seedFinished(url, size.backlog);
+  progress(`  ${peer.name}: ${size.backlog.toLocaleString("en-US")} finished rows in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  await peer.enqueueBulk(url, size.drain);
+  const result = await peer.drain(url, size.drain, { processes: 1, concurrency: "best", maxMs: size.windowMs });
+  if (result.completed < size.drain) timeCapped.add(`drain-backlog/${peer.name}`);
+  record("drain-backlog", peer.name, result.perSecond);
+  // The empty-table figure to compare with, measured in the same round.
+  const emptyUrl = await freshDatabase(peer);
+  await peer.enqueueBulk(emptyUrl, size.drain);
+  const empty = await peer.drain(emptyUrl, size.drain, { processes: 1, concurrency: "best", maxMs: size.windowMs });
+  record("drain-backlog-empty", peer.name, empty.perSecond);
+  record("backlog-slowdown", peer.name, result.perSecond / empty.perSecond);
+}
+
+const steps: Record<Measurement, (peer: QueuePeer) => Promise<void>> = {
+  drain: measureDrain,
+  enqueue: measureEnqueue,
+  latency: measureLatency,
+  backlog: measureBacklog,
+};
+
+/** prisma-tasks only: one worker process draining n tasks at several --concurrency / --prefetch settings. */
+async function tune(): Promise<void> {
+  const n = size.drain;
+  const rows: string[][] = [];
+  for (const concurrency of [10, 20, 50]) {
+    for (const prefetch of [undefined, 200, 1000]) {
+      const figures: Runs = [];
+      for (let run = 0; run < runs; run++) {
+        const url = await freshDatabase(prismaTasksPeer);
+        await prismaTasksPeer.enqueueBulk(url, n);
+        const drained = await drainWithSettings(url, n, 1, { concurrency, prefetch });
+        figures.push(drained.completed / (drained.elapsedMs / 1000));
+      }
+      rows.push([`--concurrency ${concurrency} --prefetch ${prefetch ?? `${concurrency} (default)`}`, cell(figures)]);
+      progress(`  tune: ${rows.at(-1)!.join(": ")} tasks/s`);
+    }
+  }
+  console.log(`\nprisma-tasks drain of ${n.toLocaleString("en-US")} no-op tasks, 1 worker process (tasks/s)\n`);
+  console.log(table(["settings", "tasks/s"], rows));
+}
+
+function printReport(): void {
+  const rows: [key: string, label: string][] = [
+    ["drain-c10", "drain, 1 process, concurrency 10 (tasks/s)"],
+    ["drain-best", "drain, 1 process, best settings (tasks/s)"],
+    ["drain-4p", "drain, 4 processes, best settings (tasks/s)"],
+    ["drain-backlog", `drain with ${size.backlog.toLocaleString("en-US")} finished rows (tasks/s)`],
+    ["drain-backlog-empty", "  same round, empty table (tasks/s)"],
+    ["backlog-slowdown", "  backlog / empty (1.00 = no slowdown)"],
+    ["enqueue-single", "enqueue, sequential singles (tasks/s)"],
+    ["enqueue-tx", "enqueue, each in its own $transaction (tasks/s)"],
+    ["enqueue-bulk", "enqueue, bulk (tasks/s)"],
+    ["create", "  reference: prisma.taskResult.create (rows/s)"],
+    ["create-tx", "  reference: the same in a $transaction (rows/s)"],
+    ["latency-p50", "latency enqueue → start, p50 (ms, lower is better)"],
+    ["latency-p95", "latency enqueue → start, p95 (ms)"],
+    ["latency-p99", "latency enqueue → start, p99 (ms)"],
+    ["rss", "worker peak RSS, best settings (MB, lower is better)"],
+  ];
+  const ours = prismaTasksPeer.name;
+  const others = peers.filter((peer) => peer !== prismaTasksPeer);
+  const header = ["", ...peers.map((peer) => `${peer.name} ${peer.version}`)];
+  if (peers.includes(prismaTasksPeer)) header.push(...others.map((peer) => `pt / ${peer.name}`));
+  const body = rows
+    .filter(([key]) => results.has(key))
+    .map(([key, label]) => {
+      const byPeer = results.get(key)!;
+      const cells = peers.map((peer) => cell(byPeer.get(peer.name), timeCapped.has(`${key}/${peer.name}`) ? " †" : ""));
+      const ratios = peers.includes(prismaTasksPeer) ? others.map((peer) => ratio(byPeer.get(ours), byPeer.get(peer.name))) : [];
+      return [label, ...cells, ...ratios];
+    });
+  const sizes =
+    `n: drain ${size.drain.toLocaleString("en-US")}, single enqueues ${size.single.toLocaleString("en-US")}, ` +
+    `latency ${size.latency} tasks ${size.gapMs} ms apart; ${runs === 1 ? "1 run" : `median (min–max) of ${runs} runs`}`;
+  console.log(`\nprisma-tasks vs peers (${quick ? "--quick, " : ""}${sizes})\n`);
+  console.log(table(header, body));
+  if (timeCapped.size > 0) console.log(`\n† did not finish within ${size.windowMs / 1000} s: the rate over that window`);
+  console.log("\nSettings:");
+  for (const peer of peers) console.log(`  ${peer.name}: ${peer.settings}`);
+  const create = results.get("create")?.get(ours);
+  const enqueue = results.get("enqueue-single")?.get(ours);
+  if (create && enqueue) {
+    console.log(`\nprisma-tasks single enqueue runs at ${((median(enqueue) / median(create)) * 100).toFixed(0)}% of a plain create's rate.`);
+  }
+}
+
+/** Set once shutdown begins: on Ctrl-C, SIGTERM, or when the run ends. */
+let stopping: Promise<void> | undefined;
+function shutdown(): Promise<void> {
+  stopping ??= (async () => {
+    await killWorkers();
+    await server?.stop();
+  })();
+  return stopping;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    process.stderr.write(`\nbench: ${signal}: stopping worker processes and PostgreSQL\n`);
+    void shutdown().finally(() => process.exit(130));
+  });
+}
+
+const started = performance.now();
+let exitCode = 0;
+try {
+  progress("starting PostgreSQL (embedded, default settings: fsync on)");
+  server = await startPostgres({ useDatabaseUrl: false });
+  if (flags.tune) {
+    await tune();
+  } else {
+    for (const step of measure) {
+      for (let run = 0; run < runs; run++) {
+        for (const peer of peers) {
+          progress(`${step} ${run + 1}/${runs}: ${peer.name}`);
+          await steps[step](peer);
+        }
+      }
+    }
+    printReport();
+  }
+  progress(`done; settings used for prisma-tasks best: --concurrency ${PRISMA_TASKS_BEST.concurrency} --prefetch ${PRISMA_TASKS_BEST.prefetch}`);
+} catch (error) {
+  // After Ctrl-C the measurement in flight fails as its connections drop; that is not worth reporting.
+  if (!stopping) console.error("bench: failed:", error);
+  exitCode = 1;
+}
+if (stopping) await new Promise(() => {}); // the signal handler exits once everything is stopped
+await shutdown();
+process.exit(exitCode);

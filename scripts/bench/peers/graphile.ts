@@ -1,0 +1,174 @@
+/**
+ * graphile-worker peer for `npm run bench`.
+ *
+ * Version: 0.17.x — 0.18 requires Node >= 22.18; 0.17.3 declares node >= 14
+ * and runs on Node 20.
+ *
+ * Completion: graphile-worker DELETEs a job row when it completes, so "done"
+ * is "the job table has n fewer rows than when we started".
+ */
+import { makeWorkerUtils, run, runMigrations, Logger, type WorkerUtils } from "graphile-worker";
+import pg from "pg";
+import type { DrainOptions, QueuePeer } from "./types.js";
+import path from "node:path";
+import { HERE, drainResult, packageVersion, runWorkers, sleep, withClient, withTimeout } from "./common.js";
+
+const TASK = "noop";
+const LATENCY_TASK = "noop_latency";
+const JOBS_TABLE = "graphile_worker._private_jobs";
+
+/** Best-throughput settings found on a 2-core box (see smoke/tuning notes in the report). */
+export const GRAPHILE_BEST = {
+  concurrency: 24,
+  localQueueSize: 500,
+  completeJobBatchDelay: 0,
+  failJobBatchDelay: 0,
+  pollInterval: 2000,
+};
+
+const quietLogger = new Logger(() => (level, message) => {
+  if (level === "error" || level === "warning") console.error(`[graphile-worker ${level}] ${message}`);
+});
+
+function workerConfig(url: string, concurrency: number | "best", task = TASK) {
+  if (concurrency === "best") {
+    return { url, task, ...GRAPHILE_BEST, maxPoolSize: GRAPHILE_BEST.concurrency + 4 };
+  }
+  // Library defaults apart from concurrency (and a pool big enough for it).
+  return { url, task, concurrency, maxPoolSize: Math.max(10, concurrency + 2) };
+}
+
+async function withUtils<T>(url: string, fn: (u: WorkerUtils) => Promise<T>): Promise<T> {
+  const utils = await makeWorkerUtils({ connectionString: url, logger: quietLogger });
+  try {
+    return await fn(utils);
+  } finally {
+    await utils.release();
+  }
+}
+
+const countJobs = (c: pg.Client) =>
+  c.query<{ n: number }>(`select count(*)::int as n from ${JOBS_TABLE}`).then((r) => r.rows[0].n);
+
+/** Jobs waiting to be fetched, counted through graphile's own partial index (cheap with a large backlog). */
+const countAvailable = (c: pg.Client) =>
+  c.query<{ n: number }>(`select count(*)::int as n from ${JOBS_TABLE} where is_available = true`).then((r) => r.rows[0].n);
+
+async function drainWith(url: string, n: number, { processes, concurrency, maxMs }: DrainOptions) {
+  return withClient(url, async (client) => {
+    const before = await countJobs(client);
+    if (before < n) throw new Error(`graphile drain: only ${before} jobs queued, expected >= ${n}`);
+    const target = before - n;
+    return runWorkers({
+      label: "graphile-worker",
+      command: (i) => ({ modulePath: path.join(HERE, "graphile-worker.mjs"), args: [JSON.stringify(workerConfig(url, concurrency)), String(i)] }),
+      processes,
+      n,
+      maxMs,
+      remaining: async (exact) => {
+        const queued = exact ? 0 : await countAvailable(client);
+        return queued > 0 ? queued : (await countJobs(client)) - target;
+      },
+    });
+  });
+}
+
+const BULK_CHUNK = 10_000;
+
+export const graphilePeer: QueuePeer = {
+  name: "graphile-worker",
+  version: packageVersion("graphile-worker"),
+  settings:
+    `best: concurrency=${GRAPHILE_BEST.concurrency}/process, localQueue.size=${GRAPHILE_BEST.localQueueSize}, ` +
+    `completeJobBatchDelay=${GRAPHILE_BEST.completeJobBatchDelay}ms, failJobBatchDelay=${GRAPHILE_BEST.failJobBatchDelay}ms, ` +
+    `pg pool=${GRAPHILE_BEST.concurrency + 4}; numeric concurrency = library defaults + concurrency=N; ` +
+    `LISTEN/NOTIFY wakeups, pollInterval 2000ms (default); bulk enqueue = WorkerUtils.addJobs in chunks of ${BULK_CHUNK}; ` +
+    `single enqueue = WorkerUtils.addJob; latency worker uses the best settings`,
+
+  async install(url) {
+    await runMigrations({ connectionString: url, logger: quietLogger });
+  },
+
+  async enqueueBulk(url, n) {
+    return withUtils(url, async (utils) => {
+      await utils.withPgClient((c) => c.query("select 1")); // warm-up: open the connection
+      const t0 = performance.now();
+      for (let done = 0; done < n; done += BULK_CHUNK) {
+        const size = Math.min(BULK_CHUNK, n - done);
+        await utils.addJobs(Array.from({ length: size }, () => ({ identifier: TASK, payload: {} })));
+      }
+      return n / ((performance.now() - t0) / 1000);
+    });
+  },
+
+  async enqueueSingle(url, n) {
+    return withUtils(url, async (utils) => {
+      await utils.withPgClient((c) => c.query("select 1")); // warm-up: open the connection
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await utils.addJob(TASK, {});
+      return n / ((performance.now() - t0) / 1000);
+    });
+  },
+
+  async drain(url, n, options) {
+    return drainResult(await drainWith(url, n, options));
+  },
+
+  // graphile-worker deletes jobs that complete; the finished rows it keeps are jobs that failed for good.
+  async seedFinished(url, n) {
+    await withClient(url, async (client) => {
+      await client.query(`insert into graphile_worker._private_tasks (identifier) values ($1) on conflict do nothing`, [TASK]);
+      await client.query(
+        `insert into ${JOBS_TABLE} (task_id, payload, attempts, max_attempts, last_error)
+         select t.id, '{}'::json, 1, 1, 'failed for the backlog benchmark'
+         from graphile_worker._private_tasks t, generate_series(1, $2) where t.identifier = $1`,
+        [TASK, n],
+      );
+      await client.query(`analyze ${JOBS_TABLE}`);
+    });
+  },
+
+  async latency(url, n, gapMs) {
+    const samples: number[] = [];
+    let resolveAll!: () => void;
+    const allDone = new Promise<void>((r) => (resolveAll = r));
+    const cfg = { ...GRAPHILE_BEST, maxPoolSize: GRAPHILE_BEST.concurrency + 4 };
+    const runner = await run({
+      connectionString: url,
+      maxPoolSize: cfg.maxPoolSize,
+      concurrency: cfg.concurrency,
+      pollInterval: cfg.pollInterval,
+      noHandleSignals: true,
+      logger: quietLogger,
+      taskList: {
+        [LATENCY_TASK]: async (payload) => {
+          samples.push(Date.now() - (payload as { t: number }).t);
+          if (samples.length >= n) resolveAll();
+        },
+      },
+      preset: {
+        worker: {
+          localQueue: { size: cfg.localQueueSize },
+          completeJobBatchDelay: cfg.completeJobBatchDelay,
+          failJobBatchDelay: cfg.failJobBatchDelay,
+        },
+      },
+    });
+    try {
+      await withUtils(url, async (utils) => {
+        await sleep(200); // let the worker go idle (LISTEN established)
+        for (let i = 0; i < n; i++) {
+          await utils.addJob(LATENCY_TASK, { t: Date.now() });
+          if (gapMs > 0) await sleep(gapMs);
+        }
+      });
+      await withTimeout(allDone, 30_000, () => `graphile latency: only ${samples.length}/${n} jobs ran`);
+      return samples.slice(0, n);
+    } finally {
+      await runner.stop();
+    }
+  },
+
+};
+
+export default graphilePeer;

@@ -1,0 +1,196 @@
+// prisma-tasks as a benchmark peer: the real tasks-worker CLI for drains, the extended client for enqueues.
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../../generated/postgresql/client.js";
+import { Worker, withTasks } from "../../src/index.js";
+import { applyMigrations } from "../db/migrations.js";
+import { drainResult, runWorkers, sleep, withClient, withTimeout } from "./peers/common.js";
+import type { DrainOptions, QueuePeer } from "./peers/types.js";
+import { benchTasks, latency, latencySink, noop } from "./tasks.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BIN = path.join(ROOT, "src", "worker", "bin.ts");
+const CONFIG = path.join(ROOT, "scripts", "bench", "tasks.config.ts");
+
+/** Best-throughput settings found on a 2-core box (`npm run bench -- --only prisma-tasks --tune` sweeps them). */
+export const PRISMA_TASKS_BEST = { concurrency: 50, prefetch: 1000 };
+
+export interface WorkerSettings {
+  concurrency: number;
+  prefetch?: number;
+}
+
+const BULK_CHUNK = 10_000;
+
+function connect(url: string) {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+}
+
+function connectWithTasks(url: string) {
+  return connect(url).$extends(withTasks({ tasks: benchTasks }));
+}
+
+async function withPrisma<C extends { $disconnect(): Promise<void>; $queryRawUnsafe(sql: string): Promise<unknown> }, T>(
+  client: C,
+  fn: (client: C) => Promise<T>,
+): Promise<T> {
+  try {
+    await client.$queryRawUnsafe("SELECT 1"); // open the connection before any clock starts
+    return await fn(client);
+  } finally {
+    await client.$disconnect();
+  }
+}
+
+/** Operations per second of `n` sequential calls of `op`. */
+async function rate(n: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await op(i);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+// Both counts go through partial indexes (ready and lease), so polling stays cheap with a million finished rows.
+const countUnfinished = (client: pg.Client) =>
+  client
+    .query<{ n: number }>(
+      `select (select count(*) from task_results where status = 'NEW') + (select count(*) from task_results where status = 'RUNNING') as n`,
+    )
+    .then((r) => Number(r.rows[0]!.n));
+
+function cliArgs(settings: WorkerSettings): string[] {
+  const args = ["--config", CONFIG, "--concurrency", String(settings.concurrency), "--no-startup-delay"];
+  if (settings.prefetch !== undefined) args.push("--prefetch", String(settings.prefetch));
+  return args;
+}
+
+/** Drains n queued no-op tasks with `processes` tasks-worker processes started from source. */
+export async function drainWithSettings(url: string, n: number, processes: number, settings: WorkerSettings, maxMs?: number) {
+  return withClient(url, async (client) => {
+    const before = await countUnfinished(client);
+    if (before < n) throw new Error(`prisma-tasks drain: only ${before} tasks queued, expected >= ${n}`);
+    const target = before - n;
+    return runWorkers({
+      label: "prisma-tasks",
+      command: () => ({
+        modulePath: BIN,
+        args: cliArgs(settings),
+        execArgv: ["--import", "tsx"],
+        env: { ...process.env, BENCH_DATABASE_URL: url },
+        // Two info lines per task ("task started", "task complete"); the CLI has no quieter level.
+        stdout: "ignore",
+      }),
+      processes,
+      n,
+      maxMs,
+      remaining: async () => (await countUnfinished(client)) - target,
+    });
+  });
+}
+
+function settingsFor(concurrency: DrainOptions["concurrency"]): WorkerSettings {
+  return concurrency === "best" ? PRISMA_TASKS_BEST : { concurrency };
+}
+
+export const prismaTasksPeer: QueuePeer = {
+  name: "prisma-tasks",
+  version: "source",
+  settings:
+    `best: --concurrency ${PRISMA_TASKS_BEST.concurrency} --prefetch ${PRISMA_TASKS_BEST.prefetch}; numeric concurrency = ` +
+    `--concurrency N with the default prefetch (= N); tasks-worker CLI from source (node --import tsx), stdout ignored; ` +
+    `LISTEN/NOTIFY wake-ups, --interval 1 (default); bulk enqueue = $tasks.enqueueMany in chunks of ${BULK_CHUNK}`,
+
+  async install(url) {
+    await applyMigrations({ provider: "postgresql", url });
+  },
+
+  async enqueueBulk(url, n) {
+    return withPrisma(connectWithTasks(url), async (prisma) => {
+      const t0 = performance.now();
+      for (let done = 0; done < n; done += BULK_CHUNK) {
+        const size = Math.min(BULK_CHUNK, n - done);
+        await prisma.$tasks.enqueueMany(noop, Array.from({ length: size }, () => undefined));
+      }
+      return n / ((performance.now() - t0) / 1000);
+    });
+  },
+
+  async enqueueSingle(url, n) {
+    return withPrisma(connectWithTasks(url), (prisma) => rate(n, () => prisma.$tasks.enqueue(noop)));
+  },
+
+  async drain(url, n, { processes, concurrency, maxMs }) {
+    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs));
+  },
+
+  async latency(url, n, gapMs) {
+    const samples: number[] = [];
+    let resolveAll!: () => void;
+    const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
+    latencySink.record = (delayMs) => {
+      samples.push(delayMs);
+      if (samples.length >= n) resolveAll();
+    };
+    // The worker in this process with its own client, as the peers run theirs; a separate producer client.
+    const workerClient = connectWithTasks(url);
+    const worker = new Worker({ prisma: workerClient, ...PRISMA_TASKS_BEST, startupDelay: false });
+    const running = worker.run();
+    try {
+      await withPrisma(connectWithTasks(url), async (producer) => {
+        await sleep(200); // let the worker go idle (LISTEN established)
+        for (let i = 0; i < n; i++) {
+          await producer.$tasks.enqueue(latency, { t: Date.now() });
+          if (gapMs > 0) await sleep(gapMs);
+        }
+      });
+      await withTimeout(allDone, 30_000, () => `prisma-tasks latency: only ${samples.length}/${n} tasks ran`);
+      return samples.slice(0, n);
+    } finally {
+      await worker.stop();
+      await running;
+      await workerClient.$disconnect();
+      latencySink.record = undefined;
+    }
+  },
+
+  async seedFinished(url, n) {
+    await withClient(url, async (client) => {
+      await client.query(
+        `insert into task_results (id, task_name, status, args, args_meta, started_at, finished_at, last_attempted_at,
+                                   attempts, worker_ids, return_value, return_value_meta)
+         select gen_random_uuid(), $1, 'COMPLETE', 'null'::jsonb, '{"values":["undefined"]}'::jsonb, now(), now(), now(),
+                1, '["worker-backlog"]'::jsonb, 'null'::jsonb, '{"values":["undefined"]}'::jsonb
+         from generate_series(1, $2)`,
+        [noop.name, n],
+      );
+      await client.query("analyze task_results");
+    });
+  },
+};
+
+/** prisma-tasks only: n enqueues, each in its own interactive transaction; tasks/s. */
+export async function enqueueInTransaction(url: string, n: number): Promise<number> {
+  return withPrisma(connectWithTasks(url), (prisma) => rate(n, () => prisma.$transaction(async (tx) => tx.$tasks.enqueue(noop))));
+}
+
+/** The row an enqueue of bench.noop writes, as a plain Prisma create: the floor for one enqueue. */
+function referenceRow() {
+  return {
+    id: randomUUID(),
+    taskName: noop.name,
+    args: "null",
+    argsMeta: { values: ["undefined"] },
+    maxAttempts: 1,
+  } as const;
+}
+
+/** Reference: n sequential `prisma.taskResult.create` of an enqueue-sized row, plain or each in its own transaction. */
+export async function createReference(url: string, n: number, inTransaction: boolean): Promise<number> {
+  return withPrisma(connect(url), (prisma) =>
+    inTransaction
+      ? rate(n, () => prisma.$transaction(async (tx) => tx.taskResult.create({ data: referenceRow(), select: { id: true } })))
+      : rate(n, () => prisma.taskResult.create({ data: referenceRow(), select: { id: true } })),
+  );
+}

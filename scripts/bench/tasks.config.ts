@@ -1,0 +1,41 @@
+// The tasks-worker config of the benchmark's worker processes: the bench tasks on the database in BENCH_DATABASE_URL.
+// Started by the benchmark with an IPC channel, the config speaks the peers' protocol (scripts/bench/peers/common.ts):
+// the client connects, says "ready", and is only handed to the worker on "go", so start-up time stays off the clock.
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../../generated/postgresql/client.js";
+import { defineConfig, withTasks } from "../../src/index.js";
+import { benchTasks } from "./tasks.js";
+
+const url = process.env.BENCH_DATABASE_URL;
+if (!url) throw new Error("scripts/bench/tasks.config.ts needs BENCH_DATABASE_URL");
+
+type Message = { type?: string } | undefined;
+
+function controlledByBenchmark(): Promise<void> {
+  const send = (message: object) => process.send?.(message);
+  process.on("message", (message: Message) => {
+    if (message?.type !== "stop") return;
+    send({ type: "stopped", maxRssKb: process.resourceUsage().maxRSS });
+    // The CLI's own graceful shutdown: stop claiming, finish running tasks, write their outcomes, exit 0.
+    process.kill(process.pid, "SIGTERM");
+  });
+  process.on("disconnect", () => process.exit(0)); // the benchmark died
+  return new Promise((resolve) => {
+    const onGo = (message: Message) => {
+      if (message?.type !== "go") return;
+      process.off("message", onGo);
+      resolve();
+    };
+    process.on("message", onGo);
+    send({ type: "ready" });
+  });
+}
+
+export default defineConfig({
+  prisma: async () => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends(withTasks({ tasks: benchTasks }));
+    await prisma.$queryRawUnsafe("SELECT 1"); // open a pooled connection before the clock starts
+    if (process.send) await controlledByBenchmark();
+    return prisma;
+  },
+});
