@@ -34,7 +34,6 @@ export class ImmediateBackend extends MemoryBackend {
 
   async #run(prepared: PreparedTask): Promise<TaskResult> {
     let data = await this.store.fetch(prepared.id);
-    const signal = new AbortController().signal;
     while (data.status === TaskStatus.NEW) {
       const now = new Date();
       data = this.store.update(data.id, {
@@ -47,7 +46,7 @@ export class ImmediateBackend extends MemoryBackend {
       await this.#hooks.onStarted?.(new TaskResult(data, this.store));
       const outcome = await runAttempt(prepared.task, storedFrom(prepared, data), {
         workerId: IMMEDIATE_WORKER,
-        signal,
+        controller: new AbortController(),
         source: this.store,
       });
       data = this.store.update(data.id, withOutcome(data, outcome));

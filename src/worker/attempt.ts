@@ -11,8 +11,8 @@ const MAX_RETRY_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface AttemptContext {
   workerId: string;
-  /** Aborts the attempt from outside (a forced shutdown); its reason becomes the attempt's error. */
-  signal: AbortSignal;
+  /** The attempt's controller: aborting it (a forced stop, a lost lease, the timeout) ends the attempt with its reason. */
+  controller: AbortController;
   source: ResultSource;
 }
 
@@ -50,18 +50,21 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
     return failure(task, stored, error, false);
   }
 
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(context.signal.reason);
-  if (context.signal.aborted) onOuterAbort();
-  else context.signal.addEventListener("abort", onOuterAbort, { once: true });
+  // One controller per attempt, the caller's: it aborts it on a forced stop or a lost lease, and the timeout here.
+  const { controller } = context;
   const timer =
     task.timeoutMs === undefined
       ? undefined
       : setTimeout(() => controller.abort(new TaskTimeout(task.name, task.timeoutMs!)), task.timeoutMs);
   let value: unknown;
   try {
+    let result: TaskResult | undefined;
     const ctx = {
-      result: new TaskResult(resultData(stored), context.source),
+      // Built on first use: most tasks never read it, and it deserializes the args again.
+      get result() {
+        result ??= new TaskResult(resultData(stored), context.source);
+        return result;
+      },
       attempt: stored.attempts,
       workerId: context.workerId,
       signal: controller.signal,
@@ -72,7 +75,6 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
     return failure(task, stored, error, true);
   } finally {
     clearTimeout(timer);
-    context.signal.removeEventListener("abort", onOuterAbort);
   }
   try {
     return { id: stored.id, attempt: stored.attempts, status: "COMPLETE", returnValue: serialize(value, task.name, "returnValue"), finishedAt: new Date() };

@@ -207,10 +207,12 @@ async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited
   try {
     await worker.run();
   } finally {
+    log.flush();
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
   }
   log({ level: "info", event: "worker-stopped", message: `worker ${options.workerId} stopped` });
+  log.flush();
   return forced ? 1 : 0;
 }
 

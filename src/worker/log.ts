@@ -25,11 +25,29 @@ export function formatEntry(entry: LogEntry, format: LogFormat, now: Date = new 
   return `${now.toISOString()} ${entry.level.toUpperCase().padEnd(5)} ${entry.message}${fields.length ? ` ${fields.join(" ")}` : ""}${error}`;
 }
 
-/** A log that writes formatted lines: info to stdout, warnings and errors to stderr. */
-export function streamLog(format: LogFormat): Log {
-  return (entry) => {
-    const line = `${formatEntry(entry, format)}\n`;
-    if (entry.level === "info") process.stdout.write(line);
-    else process.stderr.write(line);
+/**
+ * A log that writes formatted lines: info to stdout, warnings and errors to stderr. Lines logged in one turn of the
+ * event loop go out in one write (a busy worker logs two lines per task); `flush()` writes what is pending now.
+ */
+export function streamLog(format: LogFormat): Log & { flush(): void } {
+  let out = "";
+  let err = "";
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (out) process.stdout.write(out);
+    if (err) process.stderr.write(err);
+    out = "";
+    err = "";
   };
+  const log = (entry: LogEntry) => {
+    const line = `${formatEntry(entry, format)}\n`;
+    if (entry.level === "info") out += line;
+    else err += line;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  return Object.assign(log, { flush });
 }

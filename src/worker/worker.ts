@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { DatabaseBackend } from "../backends/database.js";
 import { resultData, withOutcome } from "../backends/stored.js";
 import { NOTIFY_CHANNEL } from "../dialects/index.js";
-import type { Outcome, StoredTask } from "../dialects/types.js";
+import type { Outcome, SqlClient, StoredTask } from "../dialects/types.js";
 import { InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, type TasksRuntime } from "../tasks-client.js";
@@ -14,8 +14,11 @@ import { Listener } from "./listener.js";
 import type { Log } from "./log.js";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
 import { connectionConfigOf } from "./connection.js";
+import { PgSqlClient } from "./pg-sql.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
+/** Connections of the worker's own pool: one claim, one outcome write, heartbeat and rescue at a time. */
+const POOL_SIZE = 4;
 
 export interface WorkerSetup extends WorkerOptions {
   /** The Prisma client extended with withTasks. */
@@ -50,6 +53,8 @@ export class Worker {
   /** When a claim, heartbeat or rescue last failed to reach the database (performance.now()). */
   #lastDatabaseError = -Infinity;
   #done: Promise<void> | undefined;
+  /** Where the worker's own statements go: its own pool on PostgreSQL, the Prisma client otherwise. */
+  readonly #sql: SqlClient;
 
   constructor(setup: WorkerSetup) {
     const tasks = (setup.prisma as { $tasks?: unknown } | undefined)?.$tasks;
@@ -67,10 +72,12 @@ export class Worker {
     }
     this.queues = this.options.queues ?? backend.queues;
     this.#log = setup.log ?? (() => {});
-    this.#completer = new Completer(this.#runtime.dialect, this.#runtime.client, this.options.workerId, this.#log);
+    const connection = this.#runtime.dialect.provider === "postgresql" ? connectionConfigOf(this.#runtime.client) : undefined;
+    this.#sql = connection ? new PgSqlClient(connection, POOL_SIZE, this.#log) : this.#runtime.client;
+    this.#completer = new Completer(this.#runtime.dialect, this.#sql, this.options.workerId, this.#log);
     this.#source = {
       fetch: async (id) => {
-        const stored = await this.#runtime.dialect.fetchTask(this.#runtime.client, id);
+        const stored = await this.#runtime.dialect.fetchTask(this.#sql, id);
         if (!stored) throw new Error(`task ${id} no longer exists`);
         return resultData(stored);
       },
@@ -127,6 +134,7 @@ export class Worker {
       while (this.#unsettled.size > 0) await Promise.all(this.#unsettled);
       await this.#completer.drain();
       await this.#listener?.stop();
+      if (this.#sql instanceof PgSqlClient) await this.#sql.end();
     }
   }
 
@@ -137,7 +145,8 @@ export class Worker {
       const remaining = maxTasks === undefined ? Infinity : maxTasks - this.#claimed;
       if (remaining <= 0 && this.#running.size === 0 && this.#buffer.length === 0) return;
       const room = Math.min(concurrency + prefetch - this.#running.size - this.#buffer.length, remaining);
-      if (this.#maybeMore && room > 0 && this.#buffer.length < concurrency) {
+      // Claim again before the buffer runs dry, so running tasks never wait on the database between batches.
+      if (this.#maybeMore && room > 0 && this.#buffer.length < Math.max(concurrency, prefetch / 2)) {
         const writesBefore = this.#completer.batchesWritten;
         const claimed = await this.#claim(room);
         if (claimed === undefined) continue;
@@ -160,7 +169,7 @@ export class Worker {
   /** Claims up to `limit` tasks into the buffer; undefined when the database could not be reached. */
   async #claim(limit: number): Promise<number | undefined> {
     try {
-      const tasks = await this.#runtime.dialect.claimTasks(this.#runtime.client, {
+      const tasks = await this.#runtime.dialect.claimTasks(this.#sql, {
         queues: this.queues,
         limit,
         workerId: this.options.workerId,
@@ -200,11 +209,11 @@ export class Worker {
     const fields = { taskId: stored.id, taskName: stored.taskName, queue: stored.queueName, attempt: stored.attempts };
     this.#log({ level: "info", event: "started", message: "task started", ...fields });
     const started = performance.now();
-    const data = resultData(stored);
-    if (this.#runtime.hooks.onStarted) await runHook("onStarted", this.#runtime.hooks.onStarted, new TaskResult(data, this.#source));
+    const { onStarted, onFinished } = this.#runtime.hooks;
+    if (onStarted) await runHook("onStarted", onStarted, new TaskResult(resultData(stored), this.#source));
     let outcome: Outcome;
     try {
-      outcome = await runAttempt(task, stored, { workerId: this.options.workerId, signal: controller.signal, source: this.#source });
+      outcome = await runAttempt(task, stored, { workerId: this.options.workerId, controller, source: this.#source });
     } finally {
       this.#running.delete(stored.id);
       this.#wake?.();
@@ -216,9 +225,7 @@ export class Worker {
       return;
     }
     this.#logOutcome(outcome, { ...fields, durationMs });
-    if (this.#runtime.hooks.onFinished) {
-      await runHook("onFinished", this.#runtime.hooks.onFinished, new TaskResult(withOutcome(data, outcome) as TaskResultData, this.#source));
-    }
+    if (onFinished) await runHook("onFinished", onFinished, new TaskResult(withOutcome(resultData(stored), outcome), this.#source));
   }
 
   #logOutcome(outcome: Outcome, fields: Record<string, unknown>): void {
@@ -237,7 +244,7 @@ export class Worker {
     const ids = this.#buffer.splice(0).map((stored) => stored.id);
     if (ids.length === 0) return;
     try {
-      await this.#runtime.dialect.releaseTasks(this.#runtime.client, this.options.workerId, ids);
+      await this.#runtime.dialect.releaseTasks(this.#sql, this.options.workerId, ids);
     } catch (error) {
       this.#log({
         level: "warn",
@@ -267,7 +274,8 @@ export class Worker {
   }
 
   #startMaintenance(): void {
-    const { dialect, client } = this.#runtime;
+    const { dialect } = this.#runtime;
+    const client = this.#sql;
     const { leaseMs, workerId } = this.options;
     const heartbeat = async () => {
       // Only the tasks known to be held: a claim whose answer was lost (the connection died after its commit) leaves

@@ -1,11 +1,12 @@
 // The claim on PostgreSQL: one statement takes up to N ready tasks with SKIP LOCKED and marks them RUNNING.
-import { TASK_COLUMNS, byClaimOrder, toStoredTask, type RawTask } from "../rows.js";
+import { CLAIMED_COLUMNS, byClaimOrder, toStoredTask, type RawTask } from "../rows.js";
 import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
 
-const RETURNING = TASK_COLUMNS.map((column) => `t.${column}`).join(", ");
+const RETURNING = CLAIMED_COLUMNS.map((column) => `t.${column}`).join(", ");
 
 // The SKIP LOCKED select stays in its own CTE: joined straight into the UPDATE, the planner may lock and update more
-// rows than the LIMIT. Its WHERE repeats the partial index's predicate so the index serves the ORDER BY.
+// rows than the LIMIT. Its WHERE repeats the partial index's predicate so the index serves the ORDER BY. The UPDATE
+// finds the claimed rows through `id = ANY(ARRAY(...))`, a primary-key lookup whatever the table's statistics say.
 function claimSql(allQueues: boolean): string {
   return `
 WITH ready AS (
@@ -19,8 +20,7 @@ WITH ready AS (
 UPDATE task_results AS t
 SET status = 'RUNNING', started_at = COALESCE(t.started_at, now()), last_attempted_at = now(),
     attempts = t.attempts + 1, worker_ids = t.worker_ids || to_jsonb($1::text), locked_by = $1, heartbeat_at = now()
-FROM ready
-WHERE t.id = ready.id
+WHERE t.id = ANY(ARRAY(SELECT id FROM ready))
 RETURNING ${RETURNING}`;
 }
 

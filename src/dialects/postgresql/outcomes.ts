@@ -1,4 +1,5 @@
 // Outcomes on PostgreSQL: a batch of finished attempts written in one UPDATE, only where this worker still holds them.
+// The rows are found by primary key (`id = ANY(...)`), not by scanning what the lease index holds.
 import type { Outcome, SqlClient } from "../types.js";
 
 const RECORD_OUTCOMES = `
@@ -13,7 +14,8 @@ SET status = o.status,
     heartbeat_at = NULL
 FROM jsonb_to_recordset($2::jsonb) AS o(id uuid, attempt int, status text, return_value jsonb, return_value_meta jsonb,
                                         error jsonb, finished_at timestamptz, run_after timestamptz)
-WHERE t.id = o.id AND t.status = 'RUNNING' AND t.locked_by = $1 AND t.attempts = o.attempt
+WHERE t.id = ANY(ARRAY(SELECT (jsonb_array_elements($2::jsonb) ->> 'id')::uuid))
+  AND t.id = o.id AND t.status = 'RUNNING' AND t.locked_by = $1 AND t.attempts = o.attempt
 RETURNING t.id`;
 
 export function outcomeRows(outcomes: readonly Outcome[]) {
