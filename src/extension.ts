@@ -2,6 +2,8 @@
 import { Prisma } from "@prisma/client/extension";
 import { createBackends, type BackendConfig, type TaskHooks } from "./backends/index.js";
 import { dialectFor } from "./dialects/index.js";
+import { connectionConfigOf } from "./dialects/postgresql/connection.js";
+import { PgSqlClient } from "./dialects/postgresql/pool.js";
 import type { SqlClient } from "./dialects/types.js";
 import { InvalidConfig, NestedTransaction } from "./errors.js";
 import { TaskRegistry, type AnyTask } from "./task.js";
@@ -16,6 +18,9 @@ export interface TasksConfig extends TaskHooks {
 }
 
 type TransactionFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+
+/** Connections of prisma-tasks' own pool: enough for a worker's claim, outcome write and leases side by side. */
+const POOL_SIZE = 5;
 
 /** The `tx` clients handed to $transaction callbacks, so that `tx.$transaction` can be refused. */
 const transactionClients = new WeakSet<object>();
@@ -60,13 +65,25 @@ export function withTasks(config: TasksConfig) {
   return Prisma.defineExtension((client) => {
     const sqlClient = client as unknown as SqlClient;
     const dialect = dialectFor(providerOf(client));
+    // On PostgreSQL, statements outside the app's transactions skip Prisma's per-query overhead (enqueue's only
+    // statement, and a worker's claims and outcomes) through a small pool on the adapter's own settings.
+    const connection = dialect.provider === "postgresql" ? connectionConfigOf(client) : undefined;
+    const pool = connection ? new PgSqlClient(connection, POOL_SIZE) : undefined;
+    const sql = pool ?? sqlClient;
     const $tasks = new TasksClient({
       registry,
-      backends: createBackends(config.backends, { dialect, client: sqlClient }, hooks),
+      backends: createBackends(config.backends, { dialect, client: sql }, hooks),
       dialect,
       client: sqlClient,
+      sql,
       hooks,
     });
+    const baseDisconnect = (client as unknown as { $disconnect: TransactionFn }).$disconnect;
+
+    async function $disconnect(this: unknown): Promise<unknown> {
+      await pool?.end();
+      return baseDisconnect.call(this);
+    }
     const baseTransaction = (client as unknown as { $transaction: TransactionFn }).$transaction;
 
     // `prisma.$tasks` finds the caller's transaction through AsyncLocalStorage; `tx.$tasks` is bound to its own,
@@ -97,7 +114,7 @@ export function withTasks(config: TasksConfig) {
     }
 
     // Typed without $transaction, so the client keeps Prisma's own $transaction types.
-    const members = { $tasks, $transaction } as unknown as { $tasks: TasksClient };
+    const members = { $tasks, $transaction, $disconnect } as unknown as { $tasks: TasksClient };
     return client.$extends({ name: "prisma-tasks", client: members });
   });
 }

@@ -14,14 +14,21 @@ export interface Stored {
  * and the path of an offending value, before anything is stored.
  */
 export function serialize(value: unknown, taskName: string, root: string): Stored {
-  assertStorable(value, taskName, root);
+  // Plain JSON (no Date, BigInt, Map, Set, undefined or shared reference) is stored as it is: superjson would walk
+  // it a second time to find no meta.
+  if (assertStorable(value, taskName, root)) return { json: value, meta: null };
   const { json, meta } = superjson.serialize(value as SuperJSONValue);
   return { json, meta: meta ?? null };
 }
 
 export function deserialize(stored: Stored): unknown {
-  const payload = { json: stored.json, meta: stored.meta ?? undefined } as SuperJSONResult;
-  return superjson.deserialize(payload);
+  if (stored.meta === null || stored.meta === undefined) return stored.json;
+  return superjson.deserialize({ json: stored.json, meta: stored.meta } as SuperJSONResult);
+}
+
+/** Values JSON cannot carry as they are, which superjson's meta describes. */
+function needsMeta(value: unknown): boolean {
+  return value === undefined || typeof value === "bigint" || value instanceof Date || Object.is(value, -0);
 }
 
 /** Deeper than this, superjson's recursive walk risks overflowing the stack; real args are never this deep. */
@@ -51,13 +58,14 @@ interface Visit {
  * where they sit; only containers go on the stack. A container met again after it was fully checked is a shared
  * reference (fine); one met while it is still being checked is its own ancestor: a cycle.
  */
-function assertStorable(value: unknown, taskName: string, root: string): void {
+function assertStorable(value: unknown, taskName: string, root: string): boolean {
   const fail = (parent: Visit | undefined, segment: string, problem: Problem): never => {
     throw new SerializationError(taskName, pathOf(parent, segment), problem.reason, problem.fix);
   };
   const top = leafProblem(value);
   if (top !== undefined) fail(undefined, root, top);
-  if (!isContainer(value)) return;
+  if (!isContainer(value)) return !needsMeta(value);
+  let plain = true;
 
   const inProgress = new Set<object>();
   const checked = new Set<object>();
@@ -74,7 +82,10 @@ function assertStorable(value: unknown, taskName: string, root: string): void {
       checked.add(container);
       continue;
     }
-    if (checked.has(container)) continue;
+    if (checked.has(container)) {
+      plain = false; // a shared reference: superjson's meta keeps it one object
+      continue;
+    }
     if (inProgress.has(container)) fail(visit.parent, visit.segment, cycleProblem(visit));
     if (visit.depth > MAX_DEPTH) {
       fail(visit.parent, visit.segment, { reason: `it is nested more than ${MAX_DEPTH} levels deep`, fix: "pass a flatter value" });
@@ -94,8 +105,10 @@ function assertStorable(value: unknown, taskName: string, root: string): void {
         const problem = leafProblem(child);
         if (problem !== undefined) fail(visit, `[${i}]`, problem);
         if (isContainer(child)) found.push(child, `[${i}]`);
+        else if (needsMeta(child)) plain = false;
       }
     } else if (container instanceof Map) {
+      plain = false;
       let i = 0;
       for (const [key, entry] of container as Map<unknown, unknown>) {
         const keyProblem = leafProblem(key);
@@ -107,6 +120,7 @@ function assertStorable(value: unknown, taskName: string, root: string): void {
         i++;
       }
     } else if (container instanceof Set) {
+      plain = false;
       let i = 0;
       for (const member of container as Set<unknown>) {
         const problem = leafProblem(member);
@@ -139,6 +153,7 @@ function assertStorable(value: unknown, taskName: string, root: string): void {
         const problem = leafProblem(child);
         if (problem !== undefined) fail(visit, pathSegment(key), problem);
         if (isContainer(child)) found.push(child, pathSegment(key));
+        else if (needsMeta(child)) plain = false;
       }
     }
     for (let i = found.length - 2; i >= 0; i -= 2) {
@@ -146,6 +161,7 @@ function assertStorable(value: unknown, taskName: string, root: string): void {
       stack.push({ value: child, parent: visit, segment: found[i + 1] as string, depth: visit.depth + 1, entered: false });
     }
   }
+  return plain;
 }
 
 /** Objects the walk goes into; Dates are leaves. */

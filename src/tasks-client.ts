@@ -18,8 +18,10 @@ export interface TasksRuntime {
   readonly registry: TaskRegistry;
   readonly backends: ReadonlyMap<string, Backend>;
   readonly dialect: Dialect;
-  /** The Prisma client the extension was applied to, for work outside any transaction. */
+  /** The Prisma client the extension was applied to. */
   readonly client: SqlClient;
+  /** Where statements outside any transaction go: a pool of prisma-tasks' own on PostgreSQL, else `client`. */
+  readonly sql: SqlClient;
   readonly hooks: TaskHooks;
 }
 
@@ -61,7 +63,7 @@ export class TasksClient {
   async getResult<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
     if (typeof id === "string" && id.length > 0) {
       const scope = this.#currentTransaction();
-      const client = scope?.open ? scope.tx : this.runtime.client;
+      const client = scope?.open ? scope.tx : this.runtime.sql;
       for (const backend of this.runtime.backends.values()) {
         const result = await backend.getResult(id, client);
         if (result) return result as TaskResult<A, R>;
@@ -95,14 +97,14 @@ export class TasksClient {
       await this.#notifyEnqueued(results);
       return backend.run ? backend.run(prepared) : results;
     };
-    if (!transaction) return announce(await backend.enqueue(prepared, this.runtime.client));
+    if (!transaction) return announce(await backend.enqueue(prepared, this.runtime.sql));
     if (backend.capabilities.joinsTransactions) {
       const results = await backend.enqueue(prepared, transaction.tx);
       transaction.afterCommit.push(() => announce(results));
       return results;
     }
     // A backend outside the database acts only once the transaction has committed, and never after a rollback.
-    transaction.afterCommit.push(async () => announce(await backend.enqueue(prepared, this.runtime.client)));
+    transaction.afterCommit.push(async () => announce(await backend.enqueue(prepared, this.runtime.sql)));
     return prepared.map((each) => backend.pending(each));
   }
 

@@ -235,3 +235,20 @@ describe("the NUL character", () => {
     expect(() => serialize({ ["k\u0000"]: 1 }, "notes.save", "args")).toThrowError(/NUL/);
   });
 });
+
+describe("plain JSON", () => {
+  test("is stored as it is, with no meta", () => {
+    const args = { userId: 7, tags: ["a", "b"], nested: { ok: true, note: null } };
+    expect(serialize(args, TASK, "args")).toEqual({ json: args, meta: null });
+  });
+
+  test("that shares an object keeps the sharing through superjson's meta", () => {
+    const shared = { id: 1 };
+    const restored = deserialize(serialize({ a: shared, b: shared }, TASK, "args")) as { a: object; b: object };
+    expect(restored.a).toBe(restored.b);
+  });
+
+  test("keeps -0", () => {
+    expect(Object.is((deserialize(serialize({ x: -0 }, TASK, "args")) as { x: number }).x, -0)).toBe(true);
+  });
+});

@@ -20,10 +20,14 @@ const TASK_FIELDS = ["taskId", "taskName", "queue", "attempt", "durationMs"] as 
 
 export function formatEntry(entry: LogEntry, format: LogFormat, now: Date = new Date()): string {
   if (format === "json") return JSON.stringify({ time: now.toISOString(), ...entry });
-  const fields = TASK_FIELDS.filter((key) => entry[key] !== undefined).map((key) => `${key}=${entry[key]}`);
-  const error = entry.error === undefined ? "" : ` error=${JSON.stringify(entry.error)}`;
-  return `${now.toISOString()} ${entry.level.toUpperCase().padEnd(5)} ${entry.message}${fields.length ? ` ${fields.join(" ")}` : ""}${error}`;
+  // Built by hand: a busy worker formats two of these per task.
+  let line = `${now.toISOString()} ${LEVELS[entry.level]} ${entry.message}`;
+  for (const key of TASK_FIELDS) if (entry[key] !== undefined) line += ` ${key}=${entry[key]}`;
+  if (entry.error !== undefined) line += ` error=${JSON.stringify(entry.error)}`;
+  return line;
 }
+
+const LEVELS = { info: "INFO ", warn: "WARN ", error: "ERROR" } as const;
 
 /**
  * A log that writes formatted lines: info to stdout, warnings and errors to stderr. Lines logged in one turn of the

@@ -13,12 +13,9 @@ import { Completer } from "./completer.js";
 import { Listener } from "./listener.js";
 import type { Log } from "./log.js";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
-import { connectionConfigOf } from "./connection.js";
-import { PgSqlClient } from "./pg-sql.js";
+import { connectionConfigOf } from "../dialects/postgresql/connection.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
-/** Connections of the worker's own pool: one claim, one outcome write, heartbeat and rescue at a time. */
-const POOL_SIZE = 4;
 
 export interface WorkerSetup extends WorkerOptions {
   /** The Prisma client extended with withTasks. */
@@ -53,7 +50,7 @@ export class Worker {
   /** When a claim, heartbeat or rescue last failed to reach the database (performance.now()). */
   #lastDatabaseError = -Infinity;
   #done: Promise<void> | undefined;
-  /** Where the worker's own statements go: its own pool on PostgreSQL, the Prisma client otherwise. */
+  /** Where the worker's statements go: prisma-tasks' own pool on PostgreSQL, the Prisma client otherwise. */
   readonly #sql: SqlClient;
 
   constructor(setup: WorkerSetup) {
@@ -72,8 +69,7 @@ export class Worker {
     }
     this.queues = this.options.queues ?? backend.queues;
     this.#log = setup.log ?? (() => {});
-    const connection = this.#runtime.dialect.provider === "postgresql" ? connectionConfigOf(this.#runtime.client) : undefined;
-    this.#sql = connection ? new PgSqlClient(connection, POOL_SIZE, this.#log) : this.#runtime.client;
+    this.#sql = this.#runtime.sql;
     this.#completer = new Completer(this.#runtime.dialect, this.#sql, this.options.workerId, this.#log);
     this.#source = {
       fetch: async (id) => {
@@ -134,7 +130,6 @@ export class Worker {
       while (this.#unsettled.size > 0) await Promise.all(this.#unsettled);
       await this.#completer.drain();
       await this.#listener?.stop();
-      if (this.#sql instanceof PgSqlClient) await this.#sql.end();
     }
   }
 

@@ -1,9 +1,8 @@
-// The worker's own PostgreSQL pool: its hot statements (claim, outcomes, leases) as named prepared statements, without
-// Prisma's per-query overhead. Same SQL and results as through Prisma's raw queries; enqueue still goes through Prisma.
+// A pg pool of prisma-tasks' own for statements outside the app's transactions (a worker's claims, outcomes and leases;
+// enqueues outside $transaction): named prepared statements without Prisma's per-query overhead. Same SQL, same rows.
 import { createHash } from "node:crypto";
 import type { ClientConfig, Pool } from "pg";
-import type { SqlClient } from "../dialects/types.js";
-import type { Log } from "./log.js";
+import type { SqlClient } from "../types.js";
 
 const names = new Map<string, string>();
 
@@ -23,7 +22,8 @@ export class PgSqlClient implements SqlClient {
   constructor(
     private readonly config: ClientConfig,
     private readonly size: number,
-    private readonly log: Log,
+    /** Told when an idle connection drops (a database restart); the pool replaces it on next use. */
+    private readonly onConnectionLost: (error: Error) => void = () => {},
   ) {}
 
   async $queryRawUnsafe<T = unknown>(text: string, ...values: unknown[]): Promise<T> {
@@ -46,11 +46,10 @@ export class PgSqlClient implements SqlClient {
 
   #connect(): Promise<Pool> {
     this.#pool ??= import("pg").then(({ default: pg }) => {
-      const pool = new pg.Pool({ ...this.config, max: this.size });
-      // A connection dropped while idle (a database restart) must not crash the worker; the pool replaces it.
-      pool.on("error", (error) =>
-        this.log({ level: "warn", event: "connection-lost", message: "a database connection was lost; reconnecting", error: error.message }),
-      );
+      // allowExitOnIdle: idle connections never keep a process alive that has nothing else to do.
+      const pool = new pg.Pool({ ...this.config, max: this.size, allowExitOnIdle: true });
+      // A connection dropped while idle must not crash the process (an unhandled 'error' event would).
+      pool.on("error", this.onConnectionLost);
       return pool;
     });
     return this.#pool;
