@@ -1,5 +1,7 @@
 // Outcomes on PostgreSQL: a batch of finished attempts written in one UPDATE, only where this worker still holds them.
-// The rows are found by primary key (`id = ANY(...)`), not by scanning what the lease index holds.
+// The rows are found by primary key (`id = ANY(...)`). `locked_by` is set only while a row is RUNNING (claim sets it;
+// outcome, rescue and release clear it), so no status test is needed, and none lets the planner pick the lease
+// index, which holds every running task of every worker.
 import type { Outcome, SqlClient } from "../types.js";
 
 const RECORD_OUTCOMES = `
@@ -15,7 +17,7 @@ SET status = o.status,
 FROM jsonb_to_recordset($2::jsonb) AS o(id uuid, attempt int, status text, return_value jsonb, return_value_meta jsonb,
                                         error jsonb, finished_at timestamptz, run_after timestamptz)
 WHERE t.id = ANY(ARRAY(SELECT (jsonb_array_elements($2::jsonb) ->> 'id')::uuid))
-  AND t.id = o.id AND t.status = 'RUNNING' AND t.locked_by = $1 AND t.attempts = o.attempt
+  AND t.id = o.id AND t.locked_by = $1 AND t.attempts = o.attempt
 RETURNING t.id`;
 
 export function outcomeRows(outcomes: readonly Outcome[]) {
