@@ -1,5 +1,7 @@
 // prisma-tasks as a benchmark peer: the real tasks-worker CLI for drains, the extended client for enqueues.
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -12,8 +14,21 @@ import type { DrainOptions, QueuePeer } from "./peers/types.js";
 import { benchTasks, latency, latencySink, noop } from "./tasks.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = path.join(ROOT, "src", "worker", "bin.ts");
-const CONFIG = path.join(ROOT, "scripts", "bench", "tasks.config.ts");
+// The worker processes run compiled JavaScript, as a deployed app does (and as the peers' workers do): no tsx loader.
+const BUILD = path.join(ROOT, ".bench-build");
+const BIN = path.join(BUILD, "src", "worker", "bin.js");
+const CONFIG = path.join(BUILD, "scripts", "bench", "tasks.config.js");
+let compiled = false;
+
+/** Compiles the library, the generated client and the bench config to .bench-build/ once per benchmark run. */
+function compileWorker(): void {
+  if (compiled) return;
+  rmSync(BUILD, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "scripts", "bench", "tsconfig.worker.json")], { stdio: "inherit" });
+  if (tsc.status !== 0) throw new Error("could not compile the benchmark's worker (scripts/bench/tsconfig.worker.json)");
+  writeFileSync(path.join(BUILD, "package.json"), '{ "type": "module" }\n');
+  compiled = true;
+}
 
 /** Best-throughput settings found on a 2-core box (`npm run bench -- --only prisma-tasks --tune` sweeps them). */
 export const PRISMA_TASKS_BEST = { concurrency: 50, prefetch: 1000 };
@@ -66,8 +81,9 @@ function cliArgs(settings: WorkerSettings): string[] {
   return args;
 }
 
-/** Drains n queued no-op tasks with `processes` tasks-worker processes started from source. */
+/** Drains n queued no-op tasks with `processes` compiled tasks-worker processes. */
 export async function drainWithSettings(url: string, n: number, processes: number, settings: WorkerSettings, maxMs?: number) {
+  compileWorker();
   return withClient(url, async (client) => {
     const before = await countUnfinished(client);
     if (before < n) throw new Error(`prisma-tasks drain: only ${before} tasks queued, expected >= ${n}`);
@@ -77,7 +93,7 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
       command: () => ({
         modulePath: BIN,
         args: cliArgs(settings),
-        execArgv: ["--import", "tsx"],
+        execArgv: [],
         env: { ...process.env, BENCH_DATABASE_URL: url },
         // Two info lines per task ("task started", "task complete"); the CLI has no quieter level.
         stdout: "ignore",
@@ -96,10 +112,10 @@ function settingsFor(concurrency: DrainOptions["concurrency"]): WorkerSettings {
 
 export const prismaTasksPeer: QueuePeer = {
   name: "prisma-tasks",
-  version: "source",
+  version: JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version as string,
   settings:
     `best: --concurrency ${PRISMA_TASKS_BEST.concurrency} --prefetch ${PRISMA_TASKS_BEST.prefetch}; numeric concurrency = ` +
-    `--concurrency N with the default prefetch (= N); tasks-worker CLI from source (node --import tsx), stdout ignored; ` +
+    `--concurrency N with the default prefetch (= N); tasks-worker CLI compiled to JavaScript (tsc, like a deployed app), stdout ignored; ` +
     `LISTEN/NOTIFY wake-ups, --interval 1 (default); bulk enqueue = $tasks.enqueueMany in chunks of ${BULK_CHUNK}`,
 
   async install(url) {

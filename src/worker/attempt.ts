@@ -27,11 +27,25 @@ function failure(task: AnyTask | undefined, stored: StoredTask, error: unknown, 
   return { id: stored.id, attempt, status: "FAILED", error: recorded, finishedAt: new Date() };
 }
 
-/** Rejects when the signal aborts, with its reason; never resolves otherwise. */
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+/**
+ * Settles as `run()` does, or rejects with the signal's reason when it aborts first: a task that ignores its signal
+ * cannot hold the attempt open. (One promise and one listener per attempt, not a race of two promises.)
+ */
+function untilAborted<T>(signal: AbortSignal, run: () => T | Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const settle = () => signal.removeEventListener("abort", onAbort);
+    try {
+      Promise.resolve(run()).then(
+        (value) => (settle(), resolve(value)),
+        (error: unknown) => (settle(), reject(error)),
+      );
+    } catch (error) {
+      settle();
+      reject(error);
+    }
   });
 }
 
@@ -69,8 +83,7 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
       workerId: context.workerId,
       signal: controller.signal,
     };
-    // A task that ignores its signal cannot hold the attempt open: the abort settles it either way.
-    value = await Promise.race([Promise.resolve().then(() => task.fn(parsed, ctx)), aborted(controller.signal)]);
+    value = await untilAborted(controller.signal, () => task.fn(parsed, ctx));
   } catch (error) {
     return failure(task, stored, error, true);
   } finally {

@@ -119,9 +119,12 @@ export async function loadConfig(path: string): Promise<{ prisma: { $tasks: Task
   if (!existsSync(file)) throw new UsageError(`config file not found: ${file} (pass --config PATH)`);
   let module: { default?: unknown };
   try {
-    // A global (not namespaced) tsx loader, so the config shares this process's prisma-tasks modules.
-    const { register } = await import("tsx/esm/api");
-    register();
+    // TypeScript configs load through a global (not namespaced) tsx loader, so the config shares this process's
+    // prisma-tasks modules; a JavaScript config (a compiled app) loads as it is, without tsx's cost.
+    if (/\.[cm]?tsx?$/.test(file)) {
+      const { register } = await import("tsx/esm/api");
+      register();
+    }
     module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
     throw new UsageError(`config ${path} failed to load: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}`);
