@@ -1,5 +1,5 @@
 // What every SQL dialect offers the backends and the worker: one method per operation on task_results.
-import type { TaskError, TaskStatus } from "../result.js";
+import type { TaskError, TaskResultData } from "../result.js";
 import type { Stored } from "../serialization.js";
 
 /** The part of a Prisma client (or transaction client) the dialects use: raw SQL with positional parameters. */
@@ -8,40 +8,18 @@ export interface SqlClient {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
-/** A validated, serialized task ready to insert. */
-export interface NewTask {
-  id: string;
-  taskName: string;
-  queueName: string;
-  backend: string;
-  priority: number;
+/** A task_results row as stored: the result's fields with args and return value still serialized. */
+export interface StoredTask extends Omit<TaskResultData, "args" | "returnValue"> {
   args: Stored;
-  runAfter: Date;
-  enqueuedAt: Date;
-  maxAttempts: number;
-}
-
-/** A task_results row as stored: args and return value still serialized. */
-export interface StoredTask {
-  id: string;
-  status: TaskStatus;
-  taskName: string;
-  queueName: string;
-  backend: string;
-  priority: number;
-  args: Stored;
-  runAfter: Date;
-  enqueuedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  lastAttemptedAt: Date | null;
-  attempts: number;
-  maxAttempts: number;
-  workerIds: string[];
   returnValue: Stored | null;
-  errors: TaskError[];
   lockedBy: string | null;
 }
+
+/** A validated, serialized task ready to insert. */
+export type NewTask = Pick<
+  StoredTask,
+  "id" | "taskName" | "queueName" | "backend" | "priority" | "args" | "runAfter" | "enqueuedAt" | "maxAttempts"
+>;
 
 export interface ClaimRequest {
   /** Queue names, or "*" for every queue. */
