@@ -78,7 +78,8 @@ export async function startPostgres(options: { useDatabaseUrl?: boolean } = {}):
     user: "postgres",
     password,
     persistent: true,
-    createPostgresUser: true,
+    // As root, the server runs as a "postgres" user (created when missing); as anyone else, as that user.
+    createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1"],
     onLog: () => {},
     onError: () => {},
