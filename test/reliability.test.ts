@@ -247,11 +247,12 @@ describe.each(["postgresql", "sqlite"] as const)("retries, leases and timeouts o
 
   it("keeps a task that runs for several leases alive with heartbeats: it runs once", async () => {
     const { prisma, database, close } = await createApp(provider, { tasks: allTasks });
-    // Two workers, each rescuing leases older than 300 ms every 150 ms; the task runs for 2 s.
+    // Two workers, each rescuing leases older than 1.5 s every 0.75 s; the task runs for 5 s, over three leases. (A
+    // lease a few times the heartbeat interval, as in production, so a loaded CI machine does not look like a dead one.)
     const workers = ["keeper", "watcher"].map((id) =>
-      startWorker(database, ["--lease-ms", "300", "--no-startup-delay", "--interval", "0.1", "--worker-id", id]),
+      startWorker(database, ["--lease-ms", "1500", "--no-startup-delay", "--interval", "0.1", "--worker-id", id]),
     );
-    const result = await prisma.$tasks.enqueue(holdTwice, { key: "long-lease", ms: 2_000 });
+    const result = await prisma.$tasks.enqueue(holdTwice, { key: "long-lease", ms: 5_000 });
     const done = await finished(prisma, result.id);
     expect(done).toMatchObject({ status: "COMPLETE", attempts: 1, errors: [] });
     expect(await executions(prisma, "long-lease")).toBe(1);
