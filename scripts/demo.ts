@@ -21,7 +21,8 @@ const { prisma } = await import("../examples/prisma.js");
 const { signUp } = await import("../examples/signup.js");
 const { chargeCard, generateReport } = await import("../examples/tasks.js");
 
-if (postgresUrl) await prisma.taskResult.deleteMany();
+// On a PostgreSQL of your own, only the demo's earlier rows are cleared (it is meant for a scratch database).
+if (postgresUrl) await prisma.taskResult.deleteMany({ where: { taskName: { in: [generateReport.name, chargeCard.name, "accounts.sendWelcomeEmail"] } } });
 const stamp = Date.now();
 const ada = await signUp(`ada-${stamp}@example.com`);
 const grace = await signUp(`grace-${stamp}@example.com`);

@@ -202,9 +202,9 @@ export class TransactionClosed extends TasksError {
 
   constructor(taskName?: string) {
     super(
-      `${taskLabel(taskName)}: cannot enqueue through a transaction client whose transaction has already ` +
-        `committed or rolled back. Fix: enqueue inside the $transaction callback before it returns, ` +
-        `or use the top-level client.`,
+      `${taskLabel(taskName)}: cannot enqueue into a transaction that has already committed or rolled back ` +
+        `(through a tx kept past its $transaction callback, or from code the callback started that ran after it ` +
+        `returned). Fix: await the enqueue inside the callback, or enqueue outside any transaction on purpose.`,
     );
     this.taskName = taskName;
   }
@@ -212,14 +212,11 @@ export class TransactionClosed extends TasksError {
 
 /** A transaction was opened inside another one, which Prisma's interactive transactions cannot do. */
 export class NestedTransaction extends TasksError {
-  readonly taskName: string | undefined;
-
-  constructor(taskName?: string) {
+  constructor() {
     super(
-      `${taskLabel(taskName)}: $transaction was called on a transaction client; interactive transactions ` +
-        `cannot nest. Fix: do the work (and tx.$tasks.enqueue) directly on the outer tx.`,
+      "prisma-tasks: $transaction was called on a transaction client (tx); interactive transactions cannot nest. " +
+        "Fix: do the work (and tx.$tasks.enqueue) directly on the outer tx.",
     );
-    this.taskName = taskName;
   }
 }
 

@@ -7,7 +7,8 @@ import { PgSqlClient } from "./dialects/postgresql/pool.js";
 import type { SqlClient } from "./dialects/types.js";
 import { InvalidConfig, NestedTransaction } from "./errors.js";
 import { TaskRegistry, type AnyTask } from "./task.js";
-import { TasksClient, runHook } from "./tasks-client.js";
+import { TasksClient } from "./tasks-client.js";
+import type { TaskResult } from "./result.js";
 import { runInTransaction, type TransactionScope } from "./transaction.js";
 
 export interface TasksConfig extends TaskHooks {
@@ -48,6 +49,15 @@ async function runAfterCommit(scope: TransactionScope): Promise<void> {
     } catch (error) {
       console.error("prisma-tasks: work scheduled for after the commit failed:", error);
     }
+  }
+}
+
+/** Hooks observe; a failing hook is reported and never undoes or fails the work it observed. */
+async function runHook(name: string, hook: (result: TaskResult) => unknown, result: TaskResult): Promise<void> {
+  try {
+    await hook(result);
+  } catch (error) {
+    console.error(`prisma-tasks: the ${name} hook threw for task "${result.taskName}" (${result.id}):`, error);
   }
 }
 

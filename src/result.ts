@@ -156,6 +156,20 @@ const MAX_CAUSES = 5;
 
 /** Turns any thrown value (an Error, a string, null, a plain object...) into a storable TaskError; never throws. */
 export function errorFromException(err: unknown): TaskError {
+  const { exceptionClass, message, traceback } = describeException(err);
+  return { exceptionClass: storableText(exceptionClass), message: storableText(message), traceback: storableText(traceback) };
+}
+
+/**
+ * Text PostgreSQL's jsonb accepts: NUL characters and lone surrogates (half an emoji) would make the outcome write
+ * fail, and the task could then never be recorded.
+ */
+function storableText(text: string): string {
+  const withoutNul = text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text;
+  return (withoutNul as string & { toWellFormed(): string }).toWellFormed();
+}
+
+function describeException(err: unknown): TaskError {
   try {
     if (err instanceof Error) {
       let traceback = stackOf(err);

@@ -149,6 +149,7 @@ function assertStorable(value: unknown, taskName: string, root: string): boolean
           });
         }
         if (key.includes("\u0000")) fail(visit, pathSegment(key), NUL_PROBLEM);
+        if (!isWellFormed(key)) fail(visit, pathSegment(key), HALF_CHARACTER_PROBLEM);
         const child = record[key];
         const problem = leafProblem(child);
         if (problem !== undefined) fail(visit, pathSegment(key), problem);
@@ -188,7 +189,7 @@ function leafProblem(value: unknown): Problem | undefined {
     case "symbol":
       return { reason: `it is ${value.toString()}, and symbols cannot be stored`, fix: "use a string" };
     case "string":
-      return value.includes("\u0000") ? NUL_PROBLEM : undefined;
+      return value.includes("\u0000") ? NUL_PROBLEM : isWellFormed(value) ? undefined : HALF_CHARACTER_PROBLEM;
     default:
       return undefined;
   }
@@ -199,6 +200,16 @@ const NUL_PROBLEM: Problem = {
   reason: "it contains the NUL character (\\u0000), which PostgreSQL cannot store in JSON",
   fix: "remove it, or encode the data (e.g. base64)",
 };
+
+/** A lone UTF-16 surrogate (half of an emoji, say) is not valid text in JSON, and PostgreSQL refuses it. */
+const HALF_CHARACTER_PROBLEM: Problem = {
+  reason: "it contains half of a character (a lone UTF-16 surrogate, e.g. an emoji cut in two), which is not valid text",
+  fix: "cut strings by characters, not UTF-16 units (e.g. Array.from(text).slice(...))",
+};
+
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
 
 function classProblem(container: object): Problem {
   const name = constructorName(container) ?? "an unnamed class";

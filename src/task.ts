@@ -10,7 +10,7 @@ export interface TaskContext<A = unknown, R = unknown> {
   /** 1 for the first attempt, 2 for the first retry... */
   readonly attempt: number;
   readonly workerId: string;
-  /** Aborts on timeoutMs or a forced worker shutdown; pass it to fetch() and friends. */
+  /** Aborts on timeoutMs, a forced worker shutdown, or a lost lease; pass it to fetch() and friends. */
   readonly signal: AbortSignal;
 }
 
@@ -165,10 +165,21 @@ export class Task<A = unknown, R = unknown, O = A> {
   resolveRunAfter(now: Date, override?: Date | number): Date {
     const runAfter = override === undefined ? this.runAfter : checkRunAfter(this.name, override);
     if (runAfter === undefined) return new Date(now);
-    if (runAfter instanceof Date) return new Date(runAfter);
-    return new Date(now.getTime() + runAfter);
+    const resolved = runAfter instanceof Date ? new Date(runAfter) : new Date(now.getTime() + runAfter);
+    if (!(resolved.getTime() <= LATEST_RUN_AFTER)) {
+      throw new InvalidTask({
+        taskName: this.name,
+        field: "runAfter",
+        value: runAfter,
+        rule: "must resolve to a time no later than 9999-12-31T23:59:59.999Z",
+      });
+    }
+    return resolved;
   }
 }
+
+/** The latest time both databases store and compare correctly (SQLite compares four-digit-year ISO text). */
+const LATEST_RUN_AFTER = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Lets the registry tell a `using()` variant (same definition) from a different task that reuses a name. */
 const definitions = new WeakMap<AnyTask, TaskDefinition<unknown, unknown, unknown>>();
@@ -350,12 +361,12 @@ function checkPriority(taskName: string, value: unknown): number {
 }
 
 function checkBackend(taskName: string, value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "") {
+  if (typeof value !== "string" || value.trim() === "" || value.length > 64) {
     throw new InvalidTask({
       taskName,
       field: "backend",
       value,
-      rule: 'must be a non-empty string naming a backend alias given to withTasks, such as "default"',
+      rule: 'must be a non-empty string of at most 64 characters naming a backend alias given to withTasks, such as "default"',
     });
   }
   return value;

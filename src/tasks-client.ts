@@ -156,15 +156,6 @@ export class TasksClient {
   async #notifyEnqueued(results: readonly TaskResult[]): Promise<void> {
     const hook = this.runtime.hooks.onEnqueued;
     if (!hook) return;
-    for (const result of results) await runHook("onEnqueued", hook, result);
-  }
-}
-
-/** Hooks observe; a failing hook is reported and never undoes or fails the work it observed. */
-export async function runHook(name: string, hook: (result: TaskResult) => unknown, result: TaskResult): Promise<void> {
-  try {
-    await hook(result);
-  } catch (error) {
-    console.error(`prisma-tasks: the ${name} hook threw for task "${result.taskName}" (${result.id}):`, error);
+    for (const result of results) await hook(result);
   }
 }

@@ -255,3 +255,12 @@ describe("errorFromException()", () => {
     expect(errorFromException(hostile)).toMatchObject({ exceptionClass: "unknown" });
   });
 });
+
+describe("errorFromException on text a database cannot store", () => {
+  test("keeps NUL characters and half characters out of the stored error", () => {
+    const error = errorFromException(new Error(`bad\u0000byte and ${"😀".slice(0, 1)}`));
+    expect(error.message).not.toContain("\u0000");
+    expect(error.message).toContain("bad\\u0000byte");
+    expect((error.message as string & { isWellFormed(): boolean }).isWellFormed()).toBe(true);
+  });
+});

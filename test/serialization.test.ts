@@ -252,3 +252,9 @@ describe("plain JSON", () => {
     expect(Object.is((deserialize(serialize({ x: -0 }, TASK, "args")) as { x: number }).x, -0)).toBe(true);
   });
 });
+
+describe("half a character", () => {
+  test("(a lone surrogate) is refused, naming its path", () => {
+    expect(() => serialize({ note: "😀".slice(0, 1) }, TASK, "args")).toThrowError(/args\.note.*half of a character/);
+  });
+});

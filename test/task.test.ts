@@ -413,3 +413,11 @@ describe("TaskRegistry", () => {
     expect(error.message).toContain("function noop");
   });
 });
+
+describe("runAfter at enqueue", () => {
+  test("beyond the year 9999 is refused: SQLite could not order it", () => {
+    const later = task({ name: "reports.later" }, async () => null);
+    expect(() => later.resolveRunAfter(new Date(), new Date("+010000-01-01T00:00:00Z"))).toThrowError(InvalidTask);
+    expect(() => later.resolveRunAfter(new Date(), 1e20)).toThrowError(/runAfter.*9999-12-31/);
+  });
+});

@@ -317,6 +317,34 @@ describe.each<Provider>(["postgresql", "sqlite"])("the in-process Worker on %s",
     ]);
   });
 
+  test("a task whose retryDelay throws ends FAILED with both errors, and run() still resolves", async () => {
+    const brittle = task(
+      { name: "inprocess.brittle", maxAttempts: 3, retryDelay: () => { throw new Error("no delay for you"); } },
+      async () => { throw new Error("first failure"); },
+    );
+    const { prisma } = await freshApp(provider, { tasks: [brittle] });
+    const result = await prisma.$tasks.enqueue(brittle);
+
+    await new Worker({ prisma, queues: "*", batch: true, startupDelay: false }).run();
+
+    await result.refresh();
+    expect(result.status).toBe(TaskStatus.FAILED);
+    expect(result.errors[0]!.message).toMatch(/retryDelay threw: no delay for you.*first failure/);
+  });
+
+  test("with a backend alias runs only that alias's tasks", async () => {
+    ran.length = 0;
+    const backends = { default: { backend: "database" as const }, reports: { backend: "database" as const } };
+    const { prisma } = await freshApp(provider, { tasks: [greet], backends });
+    const mine = await prisma.$tasks.enqueue(greet.using({ backend: "reports" }), { name: "report" });
+    const other = await prisma.$tasks.enqueue(greet, { name: "default" });
+
+    await new Worker({ prisma, backend: "reports", queues: "*", batch: true, startupDelay: false }).run();
+
+    expect(ran).toEqual(["report"]);
+    expect([(await mine.refresh()).status, (await other.refresh()).status]).toEqual([TaskStatus.COMPLETE, TaskStatus.NEW]);
+  });
+
   test("without batch keeps running until stop(), which resolves run()", async () => {
     ran.length = 0;
     const { prisma } = await freshApp(provider, { tasks: [greet] });

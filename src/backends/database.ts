@@ -3,7 +3,7 @@ import type { Dialect, SqlClient } from "../dialects/types.js";
 import { TaskResultDoesNotExist } from "../errors.js";
 import { TaskResult, type ResultSource } from "../result.js";
 import { currentTransaction } from "../transaction.js";
-import { enqueuedData, resultFromStored } from "./stored.js";
+import { enqueuedData, resultData, resultFromStored } from "./stored.js";
 import type { Backend, PreparedTask } from "./types.js";
 
 export class DatabaseBackend implements Backend {
@@ -25,7 +25,7 @@ export class DatabaseBackend implements Backend {
         const scope = currentTransaction();
         const stored = await dialect.fetchTask(scope?.open ? scope.tx : client, id);
         if (!stored) throw new TaskResultDoesNotExist(id);
-        return resultFromStored(stored, this.#source).toJSON();
+        return resultData(stored);
       },
     };
   }

@@ -39,6 +39,9 @@ export function createBackends(
   }
   const backends = new Map<string, Backend>();
   for (const [alias, entry] of entries) {
+    if (alias.length > 64) {
+      throw new InvalidConfig(`Backend alias "${alias.slice(0, 20)}...": at most 64 characters (it is stored in each task's row). Fix: a shorter alias.`);
+    }
     if (typeof entry !== "object" || entry === null || !KINDS.includes(entry.backend)) {
       throw new InvalidConfig(
         `Backend "${alias}": backend must be one of ${KINDS.map((kind) => `"${kind}"`).join(", ")}; got ` +

@@ -1,7 +1,7 @@
 // Raw task_results rows, as either database driver returns them, into StoredTask.
 import type { TaskError, TaskStatus } from "../result.js";
 import type { Stored } from "../serialization.js";
-import type { NewTask, StoredTask } from "./types.js";
+import type { NewTask, Outcome, StoredTask } from "./types.js";
 
 /** The columns every query that returns tasks selects. */
 export const TASK_COLUMNS = [
@@ -100,4 +100,18 @@ export function insertPayload(tasks: readonly NewTask[], time: (date: Date) => u
       max_attempts: task.maxAttempts,
     })),
   );
+}
+
+/** Outcomes as the rows of the one JSON parameter an outcome UPDATE unpacks. */
+export function outcomeRows(outcomes: readonly Outcome[]) {
+  return outcomes.map((outcome) => ({
+    id: outcome.id,
+    attempt: outcome.attempt,
+    status: outcome.status,
+    return_value: outcome.status === "COMPLETE" ? outcome.returnValue.json : null,
+    return_value_meta: outcome.status === "COMPLETE" ? outcome.returnValue.meta : null,
+    error: outcome.status === "COMPLETE" ? null : outcome.error,
+    finished_at: outcome.status === "NEW" ? null : outcome.finishedAt,
+    run_after: outcome.status === "NEW" ? outcome.runAfter : null,
+  }));
 }

@@ -24,6 +24,8 @@ export type NewTask = Pick<
 export interface ClaimRequest {
   /** Queue names, or "*" for every queue. */
   queues: readonly string[] | "*";
+  /** The database backend alias whose tasks to take (a row's `backend` column). */
+  backend: string;
   limit: number;
   workerId: string;
 }

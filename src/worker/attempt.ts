@@ -20,7 +20,14 @@ function failure(task: AnyTask | undefined, stored: StoredTask, error: unknown, 
   const attempt = stored.attempts;
   const recorded = errorFromException(error);
   if (retryable && task && attempt < stored.maxAttempts) {
-    const delay = Number(task.retryDelay(attempt));
+    let delay: number;
+    try {
+      delay = Number(task.retryDelay(attempt));
+    } catch (retryDelayError) {
+      // The task's own retryDelay is broken: no retry can be scheduled, so the task fails with both errors.
+      const broken = errorFromException(retryDelayError);
+      return { id: stored.id, attempt, status: "FAILED", error: { ...broken, message: `retryDelay threw: ${broken.message} (after the attempt failed with ${recorded.exceptionClass}: ${recorded.message})` }, finishedAt: new Date() };
+    }
     const clamped = Number.isFinite(delay) ? Math.min(Math.max(delay, 0), MAX_RETRY_DELAY_MS) : 0;
     return { id: stored.id, attempt, status: "NEW", error: recorded, runAfter: new Date(Date.now() + clamped) };
   }

@@ -129,7 +129,9 @@ export async function loadConfig(path: string): Promise<{ prisma: { $tasks: Task
   } catch (error) {
     throw new UsageError(`config ${path} failed to load: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}`);
   }
-  const config = (module.default ?? (module as { default?: { default?: unknown } }).default?.default) as TasksWorkerConfig | undefined;
+  // A config compiled to CommonJS arrives as { default: { default: config } }.
+  const exported = module.default as { prisma?: unknown; default?: unknown } | undefined;
+  const config = (exported && !("prisma" in exported) && exported.default ? exported.default : exported) as TasksWorkerConfig | undefined;
   if (typeof config !== "object" || config === null || !("prisma" in config)) {
     throw new UsageError(`config ${path} must export default defineConfig({ prisma }) `);
   }

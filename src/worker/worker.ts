@@ -7,7 +7,6 @@ import type { Outcome, SqlClient, StoredTask } from "../dialects/types.js";
 import { InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, type TasksRuntime } from "../tasks-client.js";
-import { runHook } from "../tasks-client.js";
 import { runAttempt } from "./attempt.js";
 import { Completer } from "./completer.js";
 import { Listener } from "./listener.js";
@@ -166,6 +165,7 @@ export class Worker {
     try {
       const tasks = await this.#runtime.dialect.claimTasks(this.#sql, {
         queues: this.queues,
+        backend: this.options.backend,
         limit,
         workerId: this.options.workerId,
       });
@@ -184,7 +184,7 @@ export class Worker {
         message: `could not claim tasks; retrying in ${delay} ms`,
         error: String((error as Error)?.message ?? error),
       });
-      await this.#sleep(delay);
+      await this.#backOff(delay);
       return undefined;
     }
   }
@@ -205,12 +205,13 @@ export class Worker {
     this.#log({ level: "info", event: "started", message: "task started", ...fields });
     const started = performance.now();
     const { onStarted, onFinished } = this.#runtime.hooks;
-    if (onStarted) await runHook("onStarted", onStarted, new TaskResult(resultData(stored), this.#source));
+    if (onStarted) await this.#hook(onStarted, () => resultData(stored));
     let outcome: Outcome;
     try {
       outcome = await runAttempt(task, stored, { workerId: this.options.workerId, controller, source: this.#source });
     } finally {
       this.#running.delete(stored.id);
+      this.#startBuffered();
       this.#wake?.();
     }
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
@@ -220,7 +221,21 @@ export class Worker {
       return;
     }
     this.#logOutcome(outcome, { ...fields, durationMs });
-    if (onFinished) await runHook("onFinished", onFinished, new TaskResult(withOutcome(resultData(stored), outcome), this.#source));
+    if (onFinished) await this.#hook(onFinished, () => withOutcome(resultData(stored), outcome));
+  }
+
+  /**
+   * Calls a hook (withTasks has made it report, not throw) with the task's result; a row whose args cannot be read
+   * back (its attempt fails for that) skips the hook.
+   */
+  async #hook(hook: (result: TaskResult) => unknown, data: () => TaskResultData): Promise<void> {
+    let result: TaskResult;
+    try {
+      result = new TaskResult(data(), this.#source);
+    } catch {
+      return;
+    }
+    await hook(result);
   }
 
   #logOutcome(outcome: Outcome, fields: Record<string, unknown>): void {
@@ -277,14 +292,19 @@ export class Worker {
       // rows locked by this worker that it never runs, and renewing those would keep them RUNNING forever.
       const ids = this.#heldIds();
       if (ids.length === 0) return;
+      // The attempts asked about, by identity: by the time the answer comes, an id may belong to a new attempt of the
+      // same task (it went back to NEW and this worker claimed it again), which this answer says nothing about.
+      const running = new Set<Running>(this.#running.values());
+      const buffered = new Set<StoredTask>(this.#buffer);
       try {
         const held = new Set(await dialect.heartbeat(client, workerId, ids));
-        const lost = new Set(ids.filter((id) => !held.has(id)));
-        if (lost.size === 0) return;
+        if (held.size === ids.length) return;
         // Rescued by another worker (this one was cut off for longer than its lease): stop running them here.
-        for (const [id, running] of this.#running) if (lost.has(id)) running.controller.abort(new WorkerLost(workerId));
-        const buffered = this.#buffer.splice(0);
-        this.#buffer.push(...buffered.filter((stored) => !lost.has(stored.id)));
+        for (const entry of this.#running.values()) {
+          if (running.has(entry) && !held.has(entry.stored.id)) entry.controller.abort(new WorkerLost(workerId));
+        }
+        const kept = this.#buffer.splice(0).filter((stored) => !buffered.has(stored) || held.has(stored.id));
+        this.#buffer.push(...kept);
       } catch (error) {
         this.#lastDatabaseError = performance.now();
         this.#log({ level: "warn", event: "heartbeat-failed", message: "could not renew leases", error: String((error as Error)?.message ?? error) });
@@ -317,6 +337,14 @@ export class Worker {
   }
 
   /** Waits `ms`, or less when woken (a notification, a free slot, stop); with `poll`, waking by time means "look again". */
+  /** Waits out a database error's back-off: finished tasks and notifications do not cut it short, stop() does. */
+  async #backOff(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    while (!this.#stopping && performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - performance.now())));
+    }
+  }
+
   #sleep(ms: number, poll = false): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {

@@ -11,8 +11,8 @@ function claimSql(allQueues: boolean): string {
   return `
 WITH ready AS (
   SELECT id FROM task_results
-  WHERE status = 'NEW' AND run_after <= now()
-    ${allQueues ? "" : "AND queue_name IN (SELECT jsonb_array_elements_text($3::jsonb))"}
+  WHERE status = 'NEW' AND run_after <= now() AND backend = $3
+    ${allQueues ? "" : "AND queue_name IN (SELECT jsonb_array_elements_text($4::jsonb))"}
   ORDER BY priority DESC, run_after, enqueued_at
   LIMIT $2
   FOR UPDATE SKIP LOCKED
@@ -30,7 +30,7 @@ const CLAIM_QUEUES = claimSql(false);
 export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
   const rows =
     request.queues === "*"
-      ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, request.workerId, request.limit)
-      : await client.$queryRawUnsafe<RawTask[]>(CLAIM_QUEUES, request.workerId, request.limit, JSON.stringify(request.queues));
+      ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, request.workerId, request.limit, request.backend)
+      : await client.$queryRawUnsafe<RawTask[]>(CLAIM_QUEUES, request.workerId, request.limit, request.backend, JSON.stringify(request.queues));
   return rows.map(toStoredTask).sort(byClaimOrder);
 }

@@ -1,4 +1,4 @@
-// The connection settings behind a Prisma client's PostgreSQL adapter, for the worker's own LISTEN connection.
+// The connection settings behind a Prisma client's PostgreSQL adapter: for prisma-tasks' own pool and LISTEN.
 import type { ClientConfig } from "pg";
 
 /** Reads @prisma/adapter-pg's settings from the client; undefined when they cannot be found. */

@@ -1,4 +1,6 @@
 // Enqueue on PostgreSQL: every row in one INSERT, and a NOTIFY per queue that PostgreSQL delivers at commit.
+// Ready rows are those due by clock_timestamp(): inside a transaction now() is the transaction's start, earlier than
+// a runAfter of "now" taken at the enqueue, which would silence the wake-up.
 import { insertPayload } from "../rows.js";
 import type { NewTask, SqlClient } from "../types.js";
 
@@ -16,7 +18,7 @@ WITH inserted AS (
   RETURNING queue_name, run_after
 )
 SELECT pg_notify('${NOTIFY_CHANNEL}', ready.queue_name)
-FROM (SELECT DISTINCT queue_name FROM inserted WHERE run_after <= now()) AS ready`;
+FROM (SELECT DISTINCT queue_name FROM inserted WHERE run_after <= clock_timestamp()) AS ready`;
 
 export async function insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void> {
   // executeRaw: the statement's pg_notify results are of type void, which a query result could not carry.

@@ -2,6 +2,7 @@
 // The rows are found by primary key (`id = ANY(...)`). `locked_by` is set only while a row is RUNNING (claim sets it;
 // outcome, rescue and release clear it), so no status test is needed, and none lets the planner pick the lease
 // index, which holds every running task of every worker.
+import { outcomeRows } from "../rows.js";
 import type { Outcome, SqlClient } from "../types.js";
 
 const RECORD_OUTCOMES = `
@@ -20,18 +21,6 @@ WHERE t.id = ANY(ARRAY(SELECT (jsonb_array_elements($2::jsonb) ->> 'id')::uuid))
   AND t.id = o.id AND t.locked_by = $1 AND t.attempts = o.attempt
 RETURNING t.id`;
 
-export function outcomeRows(outcomes: readonly Outcome[]) {
-  return outcomes.map((outcome) => ({
-    id: outcome.id,
-    attempt: outcome.attempt,
-    status: outcome.status,
-    return_value: outcome.status === "COMPLETE" ? outcome.returnValue.json : null,
-    return_value_meta: outcome.status === "COMPLETE" ? outcome.returnValue.meta : null,
-    error: outcome.status === "COMPLETE" ? null : outcome.error,
-    finished_at: outcome.status === "NEW" ? null : outcome.finishedAt,
-    run_after: outcome.status === "NEW" ? outcome.runAfter : null,
-  }));
-}
 
 export async function recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]> {
   const rows = await client.$queryRawUnsafe<{ id: string }[]>(RECORD_OUTCOMES, workerId, JSON.stringify(outcomeRows(outcomes)));

@@ -22,8 +22,6 @@ export class PgSqlClient implements SqlClient {
   constructor(
     private readonly config: ClientConfig,
     private readonly size: number,
-    /** Told when an idle connection drops (a database restart); the pool replaces it on next use. */
-    private readonly onConnectionLost: (error: Error) => void = () => {},
   ) {}
 
   async $queryRawUnsafe<T = unknown>(text: string, ...values: unknown[]): Promise<T> {
@@ -48,8 +46,9 @@ export class PgSqlClient implements SqlClient {
     this.#pool ??= import("pg").then(({ default: pg }) => {
       // allowExitOnIdle: idle connections never keep a process alive that has nothing else to do.
       const pool = new pg.Pool({ ...this.config, max: this.size, allowExitOnIdle: true });
-      // A connection dropped while idle must not crash the process (an unhandled 'error' event would).
-      pool.on("error", this.onConnectionLost);
+      // A connection dropped while idle (a database restart) must not crash the process, as an unhandled 'error'
+      // event would; the pool replaces it on next use, and the statement that needed it reports the outage.
+      pool.on("error", () => {});
       return pool;
     });
     return this.#pool;

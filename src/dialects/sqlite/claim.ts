@@ -12,7 +12,7 @@ SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at 
     worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, heartbeat_at = ?
 WHERE id IN (
   SELECT id FROM task_results
-  WHERE status = 'NEW' AND run_after <= ? ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}
+  WHERE status = 'NEW' AND run_after <= ? AND backend = ? ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}
   ORDER BY priority DESC, run_after, enqueued_at
   LIMIT ?
 )
@@ -24,7 +24,7 @@ const CLAIM_QUEUES = claimSql(false);
 
 export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
   const now = sqliteTime(new Date());
-  const head = [now, now, request.workerId, request.workerId, now, now];
+  const head = [now, now, request.workerId, request.workerId, now, now, request.backend];
   const rows =
     request.queues === "*"
       ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, ...head, request.limit)

@@ -1,5 +1,5 @@
 // Outcomes on SQLite: a batch of finished attempts written in one UPDATE, only where this worker still holds them.
-import { outcomeRows } from "../postgresql/outcomes.js";
+import { outcomeRows } from "../rows.js";
 import type { Outcome, SqlClient } from "../types.js";
 import { sqliteTime } from "./time.js";
 
