@@ -201,6 +201,20 @@ describe("a worker killed with SIGKILL", () => {
     await close();
   });
 
+  it("does not let a worker with a shorter lease take a live worker's task: each row carries its holder's lease", async () => {
+    const { prisma, database, close } = await createApp("postgresql", { tasks: allTasks });
+    const holder = startWorker(database, ["--lease-ms", "60000", "--no-startup-delay", "--worker-id", "patient"]);
+    const result = await prisma.$tasks.enqueue(holdTwice, { key: "own-lease", ms: 3_000 });
+    await poll("the task to start", async () => (await executions(prisma, "own-lease")) === 1);
+    // Rescues every 250 ms with a 500 ms lease of its own: the row's lease is the holder's 60 s.
+    const hasty = startWorker(database, ["--lease-ms", "500", "--no-startup-delay", "--worker-id", "hasty"]);
+    const done = await finished(prisma, result.id);
+    expect(done).toMatchObject({ status: "COMPLETE", attempts: 1, errors: [], workerIds: ["patient"] });
+    expect(await executions(prisma, "own-lease")).toBe(1);
+    expect(await Promise.all([holder, hasty].map(terminate))).toEqual([0, 0]);
+    await close();
+  });
+
   it("keeps the newer outcome when a live worker finishes a task that was rescued from it", async () => {
     const { prisma, database, close } = await createApp("postgresql", { tasks: allTasks });
     // One slot and no prefetch: the slow worker cannot take the task back while its first attempt still runs.
@@ -208,7 +222,7 @@ describe("a worker killed with SIGKILL", () => {
     const result = await prisma.$tasks.enqueue(holdTwice, { key: "late-outcome", ms: 3_000, laterMs: 0 });
     await poll("the task to start", async () => (await executions(prisma, "late-outcome")) === 1);
     // The lease expires as if slowpoke had stopped heartbeating; a new worker rescues and reruns the task at once.
-    await prisma.$executeRawUnsafe(`UPDATE task_results SET heartbeat_at = now() - interval '1 hour' WHERE id = $1::uuid`, result.id);
+    await prisma.$executeRawUnsafe(`UPDATE task_results SET lease_expires_at = now() - interval '1 hour' WHERE id = $1::uuid`, result.id);
     const rescuer = startWorker(database, ["--no-startup-delay", "--worker-id", "rescuer"]);
     const rerun = await finished(prisma, result.id);
     expect(rerun).toMatchObject({ status: "COMPLETE", attempts: 2, workerIds: ["slowpoke", "rescuer"] });

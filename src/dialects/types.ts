@@ -26,6 +26,8 @@ export interface ClaimRequest {
   queues: readonly string[] | "*";
   /** The database backend alias whose tasks to take (a row's `backend` column). */
   backend: string;
+  /** How long the claimed rows stay this worker's without a heartbeat. */
+  leaseMs: number;
   limit: number;
   workerId: string;
 }
@@ -67,9 +69,9 @@ export interface Dialect {
   /** Writes outcomes for tasks this worker still holds; returns the ids written (others were rescued meanwhile). */
   recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]>;
   /** Extends the leases of the tasks `ids` that this worker still holds; returns the ids it extended. */
-  heartbeat(client: SqlClient, workerId: string, ids: readonly string[]): Promise<string[]>;
-  /** Recovers RUNNING tasks whose worker has not heartbeated for `leaseMs`. */
-  rescueExpired(client: SqlClient, leaseMs: number): Promise<RescueCounts>;
+  heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
+  /** Recovers RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out. */
+  rescueExpired(client: SqlClient): Promise<RescueCounts>;
   /** Puts tasks this worker holds but will not run back to NEW, keeping their attempt count. */
   releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
   prune(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;

@@ -166,6 +166,7 @@ export class Worker {
       const tasks = await this.#runtime.dialect.claimTasks(this.#sql, {
         queues: this.queues,
         backend: this.options.backend,
+        leaseMs: this.options.leaseMs,
         limit,
         workerId: this.options.workerId,
       });
@@ -297,7 +298,7 @@ export class Worker {
       const running = new Set<Running>(this.#running.values());
       const buffered = new Set<StoredTask>(this.#buffer);
       try {
-        const held = new Set(await dialect.heartbeat(client, workerId, ids));
+        const held = new Set(await dialect.heartbeat(client, workerId, ids, leaseMs));
         if (held.size === ids.length) return;
         // Rescued by another worker (this one was cut off for longer than its lease): stop running them here.
         for (const entry of this.#running.values()) {
@@ -315,7 +316,7 @@ export class Worker {
       // before taking anyone's tasks, or tasks whose outcomes are about to be written would run again.
       if (performance.now() - this.#lastDatabaseError < leaseMs) return;
       try {
-        const { requeued, failed } = await dialect.rescueExpired(client, leaseMs);
+        const { requeued, failed } = await dialect.rescueExpired(client);
         if (requeued + failed > 0) {
           this.#log({ level: "warn", event: "rescued", message: `recovered tasks of silent workers: ${requeued} back to NEW, ${failed} FAILED (WorkerLost)` });
           if (requeued > 0) this.#onNotified(undefined);

@@ -12,14 +12,15 @@ function claimSql(allQueues: boolean): string {
 WITH ready AS (
   SELECT id FROM task_results
   WHERE status = 'NEW' AND run_after <= now() AND backend = $3
-    ${allQueues ? "" : "AND queue_name IN (SELECT jsonb_array_elements_text($4::jsonb))"}
+    ${allQueues ? "" : "AND queue_name IN (SELECT jsonb_array_elements_text($5::jsonb))"}
   ORDER BY priority DESC, run_after, enqueued_at
   LIMIT $2
   FOR UPDATE SKIP LOCKED
 )
 UPDATE task_results AS t
 SET status = 'RUNNING', started_at = COALESCE(t.started_at, now()), last_attempted_at = now(),
-    attempts = t.attempts + 1, worker_ids = t.worker_ids || to_jsonb($1::text), locked_by = $1, heartbeat_at = now()
+    attempts = t.attempts + 1, worker_ids = t.worker_ids || to_jsonb($1::text), locked_by = $1, heartbeat_at = now(),
+    lease_expires_at = now() + $4::int * interval '1 millisecond'
 WHERE t.id = ANY(ARRAY(SELECT id FROM ready))
 RETURNING ${RETURNING}`;
 }
@@ -28,9 +29,10 @@ const CLAIM_ALL = claimSql(true);
 const CLAIM_QUEUES = claimSql(false);
 
 export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
+  const lease = Math.round(request.leaseMs);
   const rows =
     request.queues === "*"
-      ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, request.workerId, request.limit, request.backend)
-      : await client.$queryRawUnsafe<RawTask[]>(CLAIM_QUEUES, request.workerId, request.limit, request.backend, JSON.stringify(request.queues));
+      ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, request.workerId, request.limit, request.backend, lease)
+      : await client.$queryRawUnsafe<RawTask[]>(CLAIM_QUEUES, request.workerId, request.limit, request.backend, lease, JSON.stringify(request.queues));
   return rows.map(toStoredTask).sort(byClaimOrder);
 }

@@ -1,13 +1,15 @@
 // Leases on PostgreSQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
 import type { RescueCounts, SqlClient } from "../types.js";
 
+// Each row carries its own lease end, set by its holder: workers started with different --lease-ms values never take
+// each other's tasks early.
 const HEARTBEAT = `
-UPDATE task_results SET heartbeat_at = now()
+UPDATE task_results SET heartbeat_at = now(), lease_expires_at = now() + $3::int * interval '1 millisecond'
 WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)
 RETURNING id`;
 
-export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[]): Promise<string[]> {
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, workerId, JSON.stringify(ids));
+export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]> {
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, workerId, JSON.stringify(ids), Math.round(leaseMs));
   return rows.map((row) => String(row.id));
 }
 
@@ -18,16 +20,17 @@ SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
     run_after = CASE WHEN attempts < max_attempts THEN now() ELSE run_after END,
     errors = errors || jsonb_build_array(jsonb_build_object(
       'exceptionClass', 'WorkerLost',
-      'message', format('Worker %s stopped heartbeating during attempt %s of %s; its lease of %s ms expired.',
-                        locked_by, attempts, max_attempts, $1::int),
+      'message', format('Worker %s stopped heartbeating during attempt %s of %s; its lease ran out at %s.',
+                        locked_by, attempts, max_attempts, lease_expires_at),
       'traceback', '')),
     locked_by = NULL,
-    heartbeat_at = NULL
-WHERE status = 'RUNNING' AND heartbeat_at < now() - $1::int * interval '1 millisecond'
+    heartbeat_at = NULL,
+    lease_expires_at = NULL
+WHERE status = 'RUNNING' AND lease_expires_at < now()
 RETURNING status`;
 
-export async function rescueExpired(client: SqlClient, leaseMs: number): Promise<RescueCounts> {
-  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED, Math.round(leaseMs));
+export async function rescueExpired(client: SqlClient): Promise<RescueCounts> {
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED);
   const requeued = rows.filter((row) => row.status === "NEW").length;
   return { requeued, failed: rows.length - requeued };
 }
@@ -37,6 +40,7 @@ export async function rescueExpired(client: SqlClient, leaseMs: number): Promise
 const RELEASE_TASKS = `
 UPDATE task_results
 SET status = 'NEW', attempts = attempts - 1, worker_ids = worker_ids - -1, locked_by = NULL, heartbeat_at = NULL,
+    lease_expires_at = NULL,
     started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
     last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END
 WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)`;

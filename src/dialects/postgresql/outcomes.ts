@@ -14,7 +14,8 @@ SET status = o.status,
     return_value_meta = CASE WHEN o.status = 'COMPLETE' THEN o.return_value_meta ELSE t.return_value_meta END,
     errors = CASE WHEN o.error IS NULL THEN t.errors ELSE t.errors || jsonb_build_array(o.error) END,
     locked_by = NULL,
-    heartbeat_at = NULL
+    heartbeat_at = NULL,
+    lease_expires_at = NULL
 FROM jsonb_to_recordset($2::jsonb) AS o(id uuid, attempt int, status text, return_value jsonb, return_value_meta jsonb,
                                         error jsonb, finished_at timestamptz, run_after timestamptz)
 WHERE t.id = ANY(ARRAY(SELECT (jsonb_array_elements($2::jsonb) ->> 'id')::uuid))

@@ -9,7 +9,7 @@ function claimSql(allQueues: boolean): string {
   return `
 UPDATE task_results
 SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?, attempts = attempts + 1,
-    worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, heartbeat_at = ?
+    worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, heartbeat_at = ?, lease_expires_at = ?
 WHERE id IN (
   SELECT id FROM task_results
   WHERE status = 'NEW' AND run_after <= ? AND backend = ? ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}
@@ -23,8 +23,9 @@ const CLAIM_ALL = claimSql(true);
 const CLAIM_QUEUES = claimSql(false);
 
 export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
-  const now = sqliteTime(new Date());
-  const head = [now, now, request.workerId, request.workerId, now, now, request.backend];
+  const time = Date.now();
+  const now = sqliteTime(new Date(time));
+  const head = [now, now, request.workerId, request.workerId, now, sqliteTime(new Date(time + request.leaseMs)), now, request.backend];
   const rows =
     request.queues === "*"
       ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, ...head, request.limit)

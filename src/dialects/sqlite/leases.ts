@@ -2,13 +2,21 @@
 import type { RescueCounts, SqlClient } from "../types.js";
 import { sqliteTime } from "./time.js";
 
+// Each row carries its own lease end, set by its holder (see the PostgreSQL dialect).
 const HEARTBEAT = `
-UPDATE task_results SET heartbeat_at = ?
+UPDATE task_results SET heartbeat_at = ?, lease_expires_at = ?
 WHERE status = 'RUNNING' AND locked_by = ? AND id IN (SELECT value FROM json_each(?))
 RETURNING id`;
 
-export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[]): Promise<string[]> {
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, sqliteTime(new Date()), workerId, JSON.stringify(ids));
+export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]> {
+  const now = Date.now();
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(
+    HEARTBEAT,
+    sqliteTime(new Date(now)),
+    sqliteTime(new Date(now + leaseMs)),
+    workerId,
+    JSON.stringify(ids),
+  );
   return rows.map((row) => String(row.id));
 }
 
@@ -19,24 +27,18 @@ SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
     run_after = CASE WHEN attempts < max_attempts THEN ? ELSE run_after END,
     errors = json_insert(errors, '$[#]', json_object(
       'exceptionClass', 'WorkerLost',
-      'message', format('Worker %s stopped heartbeating during attempt %d of %d; its lease of %d ms expired.',
-                        locked_by, attempts, max_attempts, ?),
+      'message', format('Worker %s stopped heartbeating during attempt %d of %d; its lease ran out at %s.',
+                        locked_by, attempts, max_attempts, lease_expires_at),
       'traceback', '')),
     locked_by = NULL,
-    heartbeat_at = NULL
-WHERE status = 'RUNNING' AND heartbeat_at < ?
+    heartbeat_at = NULL,
+    lease_expires_at = NULL
+WHERE status = 'RUNNING' AND lease_expires_at < ?
 RETURNING status`;
 
-export async function rescueExpired(client: SqlClient, leaseMs: number): Promise<RescueCounts> {
-  const now = new Date();
-  const cutoff = sqliteTime(new Date(now.getTime() - leaseMs));
-  const rows = await client.$queryRawUnsafe<{ status: string }[]>(
-    RESCUE_EXPIRED,
-    sqliteTime(now),
-    sqliteTime(now),
-    Math.round(leaseMs),
-    cutoff,
-  );
+export async function rescueExpired(client: SqlClient): Promise<RescueCounts> {
+  const now = sqliteTime(new Date());
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED, now, now, now);
   const requeued = rows.filter((row) => row.status === "NEW").length;
   return { requeued, failed: rows.length - requeued };
 }
@@ -46,7 +48,7 @@ export async function rescueExpired(client: SqlClient, leaseMs: number): Promise
 const RELEASE_TASKS = `
 UPDATE task_results
 SET status = 'NEW', attempts = attempts - 1, worker_ids = json_remove(worker_ids, '$[#-1]'), locked_by = NULL,
-    heartbeat_at = NULL, started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
+    heartbeat_at = NULL, lease_expires_at = NULL, started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
     last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END
 WHERE status = 'RUNNING' AND locked_by = ? AND id IN (SELECT value FROM json_each(?))`;
 

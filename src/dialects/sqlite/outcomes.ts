@@ -12,7 +12,8 @@ SET status = o.status,
     return_value_meta = CASE WHEN o.status = 'COMPLETE' THEN o.return_value_meta ELSE t.return_value_meta END,
     errors = CASE WHEN o.error IS NULL THEN t.errors ELSE json_insert(t.errors, '$[#]', json(o.error)) END,
     locked_by = NULL,
-    heartbeat_at = NULL
+    heartbeat_at = NULL,
+    lease_expires_at = NULL
 FROM (
   SELECT value ->> '$.id' AS id, value ->> '$.attempt' AS attempt, value ->> '$.status' AS status,
          value -> '$.return_value' AS return_value, NULLIF(value -> '$.return_value_meta', 'null') AS return_value_meta,
