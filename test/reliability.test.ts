@@ -1,5 +1,7 @@
 // Reliability: no task is lost or left RUNNING when workers are killed, the database goes away, or tasks misbehave.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { Worker, task } from "../src/index.js";
 import { applyMigrations } from "../scripts/db/migrations.js";
 import { startPostgres, type PostgresServer } from "../scripts/db/postgres.js";
 import { allTasks, flaky, holdOnce, holdTwice, record, recordDurably, slow } from "./fixtures/tasks.js";
@@ -418,4 +420,31 @@ describe("a PostgreSQL outage", () => {
     expect(await Promise.all(workers.map(terminate))).toEqual([0, 0]);
     await close();
   }, 120_000);
+});
+
+describe("an outcome the database refuses", () => {
+  const echo = task({ name: "reliability.echo", args: z.object({ word: z.string() }) }, async ({ word }) => word);
+
+  it("is recorded as FAILED with OutcomeRejected, the other outcomes land, and the worker finishes", async () => {
+    const { prisma, close } = await createApp("postgresql", { tasks: [echo] });
+    // A real refusal by the database: a trigger rejects one return value, as a constraint or an extension might.
+    await prisma.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_poison() RETURNS trigger AS $$
+      BEGIN
+        IF NEW.return_value::text LIKE '%poison%' THEN RAISE EXCEPTION 'poison is not welcome here'; END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql`);
+    await prisma.$executeRawUnsafe(
+      "CREATE TRIGGER refuse_poison BEFORE UPDATE ON task_results FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+    );
+    const results = await prisma.$tasks.enqueueMany(echo, [{ word: "apple" }, { word: "poison" }, { word: "pear" }]);
+
+    await new Worker({ prisma, queues: "*", batch: true, startupDelay: false }).run();
+
+    for (const result of results) await result.refresh();
+    expect(results.map((result) => result.status)).toEqual(["COMPLETE", "FAILED", "COMPLETE"]);
+    expect(results[1]!.errors[0]).toMatchObject({ exceptionClass: "OutcomeRejected" });
+    expect(results[1]!.errors[0]!.message).toContain("poison is not welcome here");
+    await close();
+  });
 });
