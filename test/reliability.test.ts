@@ -229,7 +229,7 @@ describe("a worker killed with SIGKILL", () => {
     const rerun = await finished(prisma, result.id);
     expect(rerun).toMatchObject({ status: "COMPLETE", attempts: 2, workerIds: ["slowpoke", "rescuer"] });
 
-    await slowpoke.waitFor(/recovered by another worker; its outcome here was dropped/, 10_000);
+    await slowpoke.waitFor(/recovered by another worker .*its outcome here was dropped/, 10_000);
     const final = await row(prisma, result.id);
     expect(final).toEqual(rerun);
     expect(final.errors.map((error) => error.exceptionClass)).toEqual(["WorkerLost"]);
@@ -344,6 +344,24 @@ describe("a PostgreSQL outage", () => {
     const prisma = tasksClient(database, { tasks: allTasks });
     return { database, prisma, close: () => prisma.$disconnect() };
   }
+
+  it("lets a forced stop exit while the server is down, leaving the unwritten outcome to the lease", async () => {
+    const { database, prisma, close } = await ownApp();
+    const result = await prisma.$tasks.enqueue(holdOnce, { key: "forced-during-outage", ms: 1_500 });
+    const worker = startWorker(database, ["--no-startup-delay", "--worker-id", "cut-off"]);
+    await worker.waitFor(new RegExp(`task started taskId=${result.id}`));
+    await server.pause();
+    worker.child.kill("SIGTERM");
+    await worker.waitFor(/finishing running tasks/);
+    worker.child.kill("SIGTERM");
+    const exited = await worker.exited;
+    await server.start();
+    expect(exited.code).toBe(1);
+    expect(worker.output()).toMatch(/stopped with 1 outcome\(s\) unwritten/);
+    // The row is still the dead worker's until its lease runs out; then any worker retries or fails it.
+    expect((await prisma.taskResult.findUniqueOrThrow({ where: { id: result.id } })).status).toBe("RUNNING");
+    await close();
+  }, 60_000);
 
   it("rejects an enqueue while the server is down, and stores nothing", async () => {
     const { prisma, close } = await ownApp();

@@ -16,6 +16,9 @@ export class Completer {
   #flushing: Promise<void> | undefined;
   #failures = 0;
   #batchesWritten = 0;
+  readonly #abandoned = new AbortController();
+  #unwrittenAtAbandon = 0;
+  readonly #whenAbandoned = new Promise<void>((resolve) => this.#abandoned.signal.addEventListener("abort", () => resolve()));
 
   constructor(
     private readonly dialect: Dialect,
@@ -30,7 +33,7 @@ export class Completer {
   }
 
   get size(): number {
-    return this.#pending.length;
+    return this.#abandoned.signal.aborted ? this.#unwrittenAtAbandon : this.#pending.length;
   }
 
   /** The tasks whose outcomes are waiting to be written (their leases must be kept until then). */
@@ -45,12 +48,24 @@ export class Completer {
     return written;
   }
 
-  /** Resolves when everything recorded so far is written. */
-  async drain(): Promise<void> {
-    while (this.#pending.length > 0 || this.#flushing) {
+  /**
+   * Resolves when everything recorded so far is written, or once `abandon()` is called (a forced stop while the
+   * database is down); returns how many outcomes were left unwritten. Their leases run out and another worker
+   * retries those tasks.
+   */
+  async drain(): Promise<number> {
+    while ((this.#pending.length > 0 || this.#flushing) && !this.#abandoned.signal.aborted) {
       this.#schedule();
-      await this.#flushing;
+      await Promise.race([this.#flushing, this.#whenAbandoned]);
     }
+    return this.#abandoned.signal.aborted ? this.#unwrittenAtAbandon : this.#pending.length;
+  }
+
+  /** Makes `drain()` return now, whatever is still unwritten. */
+  abandon(): void {
+    this.#unwrittenAtAbandon = this.#pending.length;
+    this.#abandoned.abort();
+    for (const entry of this.#pending.splice(0)) entry.done(false);
   }
 
   /** Whether the database answers at all: a refused write then says something about the outcome, not the network. */
@@ -70,7 +85,7 @@ export class Completer {
 
   async #flush(): Promise<void> {
     try {
-      while (this.#pending.length > 0) {
+      while (this.#pending.length > 0 && !this.#abandoned.signal.aborted) {
         const splitting = this.#failures >= FAILURES_BEFORE_SPLIT && (await this.#reachable());
         const batch = splitting ? this.#pending.slice(0, 1) : this.#pending.slice(0, MAX_BATCH);
         let written: Set<string>;

@@ -15,6 +15,8 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 import { connectionConfigOf } from "../dialects/postgresql/connection.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
+/** How long a forced stop still tries to write outcomes before it leaves them to the leases. */
+const FORCED_DRAIN_MS = 10_000;
 
 export interface WorkerSetup extends WorkerOptions {
   /** The Prisma client extended with withTasks. */
@@ -104,6 +106,9 @@ export class Worker {
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     this.#stopping = true;
     if (options.abort) {
+      // A forced stop does not wait forever on a database that does not answer: after a while, unwritten outcomes
+      // are left to the leases.
+      setTimeout(() => this.#completer.abandon(), FORCED_DRAIN_MS).unref();
       for (const running of this.#running.values()) {
         running.controller.abort(new TaskAborted(running.stored.taskName, this.options.workerId));
       }
@@ -127,7 +132,10 @@ export class Worker {
       for (const timer of this.#timers) clearInterval(timer);
       await this.#releaseBuffered();
       while (this.#unsettled.size > 0) await Promise.all(this.#unsettled);
-      await this.#completer.drain();
+      const unwritten = await this.#completer.drain();
+      if (unwritten > 0) {
+        this.#log({ level: "warn", event: "outcomes-abandoned", message: `stopped with ${unwritten} outcome(s) unwritten; their leases will run out and another worker will retry them` });
+      }
       await this.#listener?.stop();
     }
   }
@@ -150,7 +158,10 @@ export class Worker {
           // An outcome being written (or written while the claim ran) may have sent a task back to NEW, ready at
           // once: look again once it has landed.
           if (this.#completer.size === 0 && this.#completer.batchesWritten === writesBefore) return;
-          await this.#completer.drain();
+          const unwritten = await this.#completer.drain();
+      if (unwritten > 0) {
+        this.#log({ level: "warn", event: "outcomes-abandoned", message: `stopped with ${unwritten} outcome(s) unwritten; their leases will run out and another worker will retry them` });
+      }
           this.#maybeMore = true;
           continue;
         }
@@ -218,7 +229,7 @@ export class Worker {
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     const written = await this.#completer.record(outcome);
     if (!written) {
-      this.#log({ level: "warn", event: "lost", message: "task was recovered by another worker; its outcome here was dropped", ...fields, durationMs });
+      this.#log({ level: "warn", event: "lost", message: "task was recovered by another worker (or the worker was forced to stop first); its outcome here was dropped", ...fields, durationMs });
       return;
     }
     this.#logOutcome(outcome, { ...fields, durationMs });
