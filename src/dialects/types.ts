@@ -24,8 +24,8 @@ export type NewTask = Pick<
 export interface ClaimRequest {
   /** Queue names, or "*" for every queue. */
   queues: readonly string[] | "*";
-  /** The database backend alias whose tasks to take (a row's `backend` column). */
-  backend: string;
+  /** Only rows of this database backend alias (a row's `backend` column); every row when undefined. */
+  backend: string | undefined;
   /** How long the claimed rows stay this worker's without a heartbeat. */
   leaseMs: number;
   limit: number;

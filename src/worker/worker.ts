@@ -47,6 +47,7 @@ export class Worker {
   #maybeMore = true;
   #claimed = 0;
   #stopping = false;
+  readonly #sharedTable: boolean;
   #claimFailures = 0;
   /** When a claim, heartbeat or rescue last failed to reach the database (performance.now()). */
   #lastDatabaseError = -Infinity;
@@ -69,6 +70,8 @@ export class Worker {
       );
     }
     this.queues = this.options.queues ?? backend.queues;
+    // Only when several database backends share task_results must claims tell their rows apart.
+    this.#sharedTable = [...this.#runtime.backends.values()].filter((each) => each instanceof DatabaseBackend).length > 1;
     this.#log = setup.log ?? (() => {});
     this.#sql = this.#runtime.sql;
     this.#completer = new Completer(this.#runtime.dialect, this.#sql, this.options.workerId, this.#log);
@@ -176,7 +179,7 @@ export class Worker {
     try {
       const tasks = await this.#runtime.dialect.claimTasks(this.#sql, {
         queues: this.queues,
-        backend: this.options.backend,
+        backend: this.#sharedTable ? this.options.backend : undefined,
         leaseMs: this.options.leaseMs,
         limit,
         workerId: this.options.workerId,

@@ -5,30 +5,35 @@ import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
 import { SQLITE_TASK_COLUMNS, toStoredSqliteTask } from "./columns.js";
 import { sqliteTime } from "./time.js";
 
-function claimSql(allQueues: boolean): string {
+function claimSql(byBackend: boolean, allQueues: boolean): string {
   return `
 UPDATE task_results
 SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?, attempts = attempts + 1,
     worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, heartbeat_at = ?, lease_expires_at = ?
 WHERE id IN (
   SELECT id FROM task_results
-  WHERE status = 'NEW' AND run_after <= ? AND backend = ? ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}
+  WHERE status = 'NEW' AND run_after <= ? ${byBackend ? "AND backend = ?" : ""}
+    ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}
   ORDER BY priority DESC, run_after, enqueued_at
   LIMIT ?
 )
 RETURNING ${SQLITE_TASK_COLUMNS}`;
 }
 
-const CLAIM_ALL = claimSql(true);
-const CLAIM_QUEUES = claimSql(false);
+const CLAIMS = new Map<string, string>();
 
 export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
+  const byBackend = request.backend !== undefined;
+  const allQueues = request.queues === "*";
+  const key = `${byBackend}:${allQueues}`;
+  let sql = CLAIMS.get(key);
+  if (!sql) CLAIMS.set(key, (sql = claimSql(byBackend, allQueues)));
   const time = Date.now();
   const now = sqliteTime(new Date(time));
-  const head = [now, now, request.workerId, request.workerId, now, sqliteTime(new Date(time + request.leaseMs)), now, request.backend];
-  const rows =
-    request.queues === "*"
-      ? await client.$queryRawUnsafe<RawTask[]>(CLAIM_ALL, ...head, request.limit)
-      : await client.$queryRawUnsafe<RawTask[]>(CLAIM_QUEUES, ...head, JSON.stringify(request.queues), request.limit);
+  const params: unknown[] = [now, now, request.workerId, request.workerId, now, sqliteTime(new Date(time + request.leaseMs)), now];
+  if (byBackend) params.push(request.backend);
+  if (!allQueues) params.push(JSON.stringify(request.queues));
+  params.push(request.limit);
+  const rows = await client.$queryRawUnsafe<RawTask[]>(sql, ...params);
   return rows.map(toStoredSqliteTask).sort(byClaimOrder);
 }
