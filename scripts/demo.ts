@@ -19,10 +19,10 @@ console.log(`Migrations applied: ${applied.length ? applied.join(", ") : "none n
 const { Worker } = await import("../src/index.js");
 const { prisma } = await import("../examples/prisma.js");
 const { signUp } = await import("../examples/signup.js");
-const { chargeCard, generateReport } = await import("../examples/tasks.js");
+const { chargeCard, generateReport, sendWelcomeEmail } = await import("../examples/tasks.js");
 
 // On a PostgreSQL of your own, only the demo's earlier rows are cleared (it is meant for a scratch database).
-if (postgresUrl) await prisma.taskResult.deleteMany({ where: { taskName: { in: [generateReport.name, chargeCard.name, "accounts.sendWelcomeEmail"] } } });
+if (postgresUrl) await prisma.taskResult.deleteMany({ where: { taskName: { in: [generateReport.name, chargeCard.name, sendWelcomeEmail.name] } } });
 const stamp = Date.now();
 const ada = await signUp(`ada-${stamp}@example.com`);
 const grace = await signUp(`grace-${stamp}@example.com`);

@@ -10,7 +10,7 @@ export class TasksError extends Error {
 }
 
 /** How messages show a value: short, unambiguous, and never throwing (values come from users). */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   try {
     switch (typeof value) {
       case "string":
@@ -88,7 +88,7 @@ export class DuplicateTaskName extends TasksError {
 }
 
 /** Spells a zod issue path the way a user reads their own args: `args.items[2].name`. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
+function formatIssuePath(path: readonly PropertyKey[]): string {
   return `args${path.map(pathSegment).join("")}`;
 }
 

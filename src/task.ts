@@ -73,7 +73,7 @@ export type ReturnOf<T> = T extends Task<infer _A, infer R, infer _O> ? R : neve
 /** The args the task's function receives (the schema's output type). */
 export type ParsedArgsOf<T> = T extends Task<infer _A, infer _R, infer O> ? O : never;
 
-export const TASK_DEFAULTS = {
+const TASK_DEFAULTS = {
   queueName: "default",
   priority: 0,
   backend: "default",

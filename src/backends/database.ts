@@ -3,7 +3,7 @@ import type { Dialect, SqlClient } from "../dialects/types.js";
 import { TaskResultDoesNotExist } from "../errors.js";
 import { TaskResult, type ResultSource } from "../result.js";
 import { currentTransaction } from "../transaction.js";
-import { enqueuedData, resultData, resultFromStored } from "./stored.js";
+import { enqueuedData, resultData } from "./stored.js";
 import type { Backend, PreparedTask } from "./types.js";
 
 export class DatabaseBackend implements Backend {
@@ -41,6 +41,6 @@ export class DatabaseBackend implements Backend {
 
   async getResult(id: string, client: SqlClient): Promise<TaskResult | undefined> {
     const stored = await this.#dialect.fetchTask(client, id);
-    return stored && resultFromStored(stored, this.#source);
+    return stored && new TaskResult(resultData(stored), this.#source);
   }
 }

@@ -4,7 +4,7 @@ import { TaskResult, type ResultSource, type TaskResultData } from "../result.js
 import { enqueuedData } from "./stored.js";
 import type { Backend, BackendKind, PreparedTask } from "./types.js";
 
-export class MemoryResults implements ResultSource {
+class MemoryResults implements ResultSource {
   readonly #byId = new Map<string, TaskResultData>();
 
   add(prepared: PreparedTask): TaskResultData {

@@ -1,6 +1,6 @@
 // Rows and enqueued tasks into TaskResult data: args and return values deserialized.
 import type { Outcome, StoredTask } from "../dialects/types.js";
-import { TaskResult, TaskStatus, type ResultSource, type TaskResultData } from "../result.js";
+import { TaskStatus, type TaskResultData } from "../result.js";
 import { deserialize } from "../serialization.js";
 import type { PreparedTask } from "./types.js";
 
@@ -26,9 +26,6 @@ export function resultData(stored: StoredTask): TaskResultData {
   };
 }
 
-export function resultFromStored(stored: StoredTask, source: ResultSource): TaskResult {
-  return new TaskResult(resultData(stored), source);
-}
 
 /** A just-enqueued task as a result: NEW, never attempted. */
 export function enqueuedData(prepared: PreparedTask): TaskResultData {

@@ -17,7 +17,7 @@ export const USAGE = `Usage:
                      [--queue emails,default | '*'] [--dry-run]`;
 
 /** A problem with the command line or the config: exit code 2 with a one-line reason. */
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -114,7 +114,7 @@ export function parseCommand(argv: readonly string[]): Command {
 }
 
 /** Loads tasks.config.ts (TypeScript through tsx, no build step) and returns the extended client and the config. */
-export async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient; $disconnect(): Promise<void> }; config: TasksWorkerConfig }> {
+async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient; $disconnect(): Promise<void> }; config: TasksWorkerConfig }> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`config file not found: ${file} (pass --config PATH)`);
   let module: { default?: unknown };

@@ -18,7 +18,7 @@ export type Log = (entry: LogEntry) => void;
 
 const TASK_FIELDS = ["taskId", "taskName", "queue", "attempt", "durationMs"] as const;
 
-export function formatEntry(entry: LogEntry, format: LogFormat, now: Date = new Date()): string {
+function formatEntry(entry: LogEntry, format: LogFormat, now: Date = new Date()): string {
   if (format === "json") return JSON.stringify({ time: now.toISOString(), ...entry });
   // Built by hand: a busy worker formats two of these per task.
   let line = `${now.toISOString()} ${LEVELS[entry.level]} ${entry.message}`;

@@ -38,7 +38,7 @@ export interface ResolvedWorkerOptions {
   leaseMs: number;
 }
 
-export const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_LEASE_MS = 60_000;
 
 function fail(option: string, value: unknown, rule: string): never {
   throw new InvalidConfig(`Worker option ${option}: ${JSON.stringify(value)} ${rule}.`);
@@ -51,7 +51,7 @@ function integer(option: string, value: unknown, min: number, max: number): numb
   return value;
 }
 
-export function defaultWorkerId(): string {
+function defaultWorkerId(): string {
   return `worker-${randomBytes(6).toString("hex")}`;
 }
 
