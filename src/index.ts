@@ -46,5 +46,5 @@ export type { TasksWorkerConfig } from "./config.js";
 export { Worker } from "./worker/worker.js";
 export type { WorkerSetup } from "./worker/worker.js";
 export type { WorkerOptions } from "./worker/options.js";
-export type { Log, LogEntry, LogFormat } from "./worker/log.js";
+export type { Log, LogEntry, LogFormat, LogLevel } from "./worker/log.js";
 export { enqueued, runUntilIdle } from "./testing.js";

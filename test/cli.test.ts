@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { allTasks, record } from "./fixtures/tasks.js";
+import { allTasks, fail, record } from "./fixtures/tasks.js";
 import { createApp } from "./support/app.js";
 import type { Provider, TestDatabase } from "./support/databases.js";
 import { killLeftoverWorkers, runWorker } from "./support/processes.js";
@@ -42,6 +42,8 @@ describe.concurrent("tasks-worker usage", () => {
     { given: "--interval -1", args: ["--interval=-1"], reason: /--interval "-1": must be a number of seconds above 0/ },
     { given: "--worker-id of 65 characters", args: ["--worker-id", "w".repeat(65)], reason: /--worker-id "w{65}": must be 1 to 64 characters/ },
     { given: "--log-format xml", args: ["--log-format", "xml"], reason: /--log-format "xml": must be text or json/ },
+    { given: "--log-level debug", args: ["--log-level", "debug"], reason: /--log-level "debug": must be info, warn or error/ },
+    { given: "--log-level to prune", args: ["prune", "--log-level", "warn"], reason: /--log-level is a worker option/ },
     { given: "an unknown flag", args: ["--frobnicate"], reason: /--frobnicate/ },
     { given: "prune --concurrency 3", args: ["prune", "--concurrency", "3"], reason: /--concurrency is a worker option/ },
     { given: "--batch to prune", args: ["prune", "--batch"], reason: /--batch is a worker option/ },
@@ -100,6 +102,19 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker outpu
     expect(startup).toMatch(/INFO {2}worker worker-\w+ started: queues=emails,default concurrency=3 database=/);
     expect(startup).toMatch(where);
     expect(run.output).not.toContain(":tasks@");
+  });
+
+  test("--log-level warn prints warnings and errors only: no line per started or completed task", async () => {
+    const { prisma, database } = await freshApp();
+    await prisma.$tasks.enqueue(record, { key: "quiet" });
+    const failing = await prisma.$tasks.enqueue(fail, { reason: "loud" });
+
+    const run = await runWorker(database, ["--batch", "--no-startup-delay", "--log-level", "warn"]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`ERROR task failed taskId=${failing.id} .*loud`))]);
+    expect((await prisma.$tasks.getResult(failing.id)).status).toBe("FAILED");
   });
 
   test("--log-format json prints one JSON object per line, with the task's fields on task events", async () => {

@@ -76,7 +76,8 @@ const countUnfinished = (client: pg.Client) =>
     .then((r) => Number(r.rows[0]!.n));
 
 function cliArgs(settings: WorkerSettings): string[] {
-  const args = ["--config", CONFIG, "--concurrency", String(settings.concurrency), "--no-startup-delay"];
+  // Warnings and errors only, as the peers' workers log (graphile-worker's info line per job is silenced likewise).
+  const args = ["--config", CONFIG, "--concurrency", String(settings.concurrency), "--no-startup-delay", "--log-level", "warn"];
   if (settings.prefetch !== undefined) args.push("--prefetch", String(settings.prefetch));
   return args;
 }
@@ -95,7 +96,6 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
         args: cliArgs(settings),
         execArgv: [],
         env: { ...process.env, BENCH_DATABASE_URL: url },
-        // Two info lines per task ("task started", "task complete"); the CLI has no quieter level.
         stdout: "ignore",
       }),
       processes,
@@ -115,7 +115,7 @@ export const prismaTasksPeer: QueuePeer = {
   version: JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version as string,
   settings:
     `best: --concurrency ${PRISMA_TASKS_BEST.concurrency} --prefetch ${PRISMA_TASKS_BEST.prefetch}; numeric concurrency = ` +
-    `--concurrency N with the default prefetch (= N); tasks-worker CLI compiled to JavaScript (tsc, like a deployed app), stdout ignored; ` +
+    `--concurrency N with the default prefetch (= N); tasks-worker CLI compiled to JavaScript (tsc, like a deployed app), --log-level warn; ` +
     `LISTEN/NOTIFY wake-ups, --interval 1 (default); bulk enqueue = $tasks.enqueueMany in chunks of ${BULK_CHUNK}`,
 
   async install(url) {

@@ -6,13 +6,14 @@ import { parseArgs } from "node:util";
 import type { TasksWorkerConfig } from "../config.js";
 import { TasksError } from "../errors.js";
 import { TasksClient } from "../tasks-client.js";
-import { streamLog, type LogFormat } from "./log.js";
+import { LOG_LEVELS, streamLog, type LogFormat, type LogLevel } from "./log.js";
 import { Worker } from "./worker.js";
 
 export const USAGE = `Usage:
   tasks-worker [--config tasks.config.ts] [--queue emails,default | '*'] [--backend default]
                [--concurrency 10] [--interval 1] [--batch] [--max-tasks N] [--worker-id ID]
-               [--no-startup-delay] [--log-format text|json] [--lease-ms 60000] [--prefetch N]
+               [--no-startup-delay] [--log-format text|json] [--log-level info|warn|error]
+               [--lease-ms 60000] [--prefetch N]
   tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
                      [--queue emails,default | '*'] [--dry-run]`;
 
@@ -53,6 +54,7 @@ function parse(argv: readonly string[]) {
         "worker-id": { type: "string" },
         "no-startup-delay": { type: "boolean" },
         "log-format": { type: "string" },
+        "log-level": { type: "string" },
         "lease-ms": { type: "string" },
         prefetch: { type: "string" },
         "min-age-days": { type: "string" },
@@ -66,12 +68,12 @@ function parse(argv: readonly string[]) {
   }
 }
 
-const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "lease-ms", "prefetch"] as const;
+const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "log-level", "lease-ms", "prefetch"] as const;
 const PRUNE_ONLY = ["min-age-days", "failed-min-age-days", "dry-run"] as const;
 
 export type Command =
   | { kind: "help" }
-  | { kind: "work"; config: string; logFormat: LogFormat; worker: Record<string, unknown> }
+  | { kind: "work"; config: string; logFormat: LogFormat; logLevel: LogLevel; worker: Record<string, unknown> }
   | { kind: "prune"; config: string; minAgeDays: number; failedMinAgeDays: number; queues: readonly string[] | "*"; dryRun: boolean };
 
 export function parseCommand(argv: readonly string[]): Command {
@@ -94,6 +96,8 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const misplaced = PRUNE_ONLY.find(has);
   if (misplaced) throw new UsageError(`--${misplaced} belongs to "tasks-worker prune"`);
+  const logLevel = (values["log-level"] ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be info, warn or error`);
   const worker: Record<string, unknown> = {
     queues: queues(values.queue),
     backend: values.backend,
@@ -110,7 +114,7 @@ export function parseCommand(argv: readonly string[]): Command {
     throw new UsageError(`--worker-id ${JSON.stringify(worker.workerId)}: must be 1 to 64 characters`);
   }
   for (const key of Object.keys(worker)) if (worker[key] === undefined) delete worker[key];
-  return { kind: "work", config, logFormat, worker };
+  return { kind: "work", config, logFormat, logLevel, worker };
 }
 
 /** Loads tasks.config.ts (TypeScript through tsx, no build step) and returns the extended client and the config. */
@@ -184,7 +188,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited<ReturnType<typeof loadConfig>>): Promise<number> {
-  const log = streamLog(command.logFormat);
+  const log = streamLog(command.logFormat, command.logLevel);
   const worker = new Worker({ ...loaded.config.worker, ...command.worker, prisma: loaded.prisma, log });
   const { options } = worker;
   const queues = worker.queues === "*" ? "* (all)" : worker.queues.join(",");

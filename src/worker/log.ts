@@ -14,7 +14,13 @@ export interface LogEntry {
   [field: string]: unknown;
 }
 
-export type Log = (entry: LogEntry) => void;
+/** Writes one entry. `enabled`, when given, says whether entries of a level are kept: a worker skips building the ones
+ * that are not (a busy worker would build two info entries per task). */
+export type Log = ((entry: LogEntry) => void) & { enabled?(level: LogLevel): boolean };
+
+/** The least severe level a log keeps: info keeps everything, error keeps errors only. */
+export type LogLevel = LogEntry["level"];
+export const LOG_LEVELS: readonly LogLevel[] = ["info", "warn", "error"];
 
 const TASK_FIELDS = ["taskId", "taskName", "queue", "attempt", "durationMs"] as const;
 
@@ -30,10 +36,13 @@ function formatEntry(entry: LogEntry, format: LogFormat, now: Date = new Date())
 const LEVELS = { info: "INFO ", warn: "WARN ", error: "ERROR" } as const;
 
 /**
- * A log that writes formatted lines: info to stdout, warnings and errors to stderr. Lines logged in one turn of the
- * event loop go out in one write (a busy worker logs two lines per task); `flush()` writes what is pending now.
+ * A log that writes formatted lines of `level` and above: info to stdout, warnings and errors to stderr. Lines logged in
+ * one turn of the event loop go out in one write (a busy worker logs two lines per task); `flush()` writes what is
+ * pending now.
  */
-export function streamLog(format: LogFormat): Log & { flush(): void } {
+export function streamLog(format: LogFormat, level: LogLevel = "info"): Log & { flush(): void } {
+  const least = LOG_LEVELS.indexOf(level);
+  const enabled = (entryLevel: LogLevel) => LOG_LEVELS.indexOf(entryLevel) >= least;
   let out = "";
   let err = "";
   let scheduled = false;
@@ -45,6 +54,7 @@ export function streamLog(format: LogFormat): Log & { flush(): void } {
     err = "";
   };
   const log = (entry: LogEntry) => {
+    if (!enabled(entry.level)) return;
     const line = `${formatEntry(entry, format)}\n`;
     if (entry.level === "info") out += line;
     else err += line;
@@ -53,5 +63,5 @@ export function streamLog(format: LogFormat): Log & { flush(): void } {
       setImmediate(flush);
     }
   };
-  return Object.assign(log, { flush });
+  return Object.assign(log, { flush, enabled });
 }
