@@ -2,7 +2,7 @@
 // transaction; never after a rollback). For tests and scripts.
 import type { StoredTask } from "../dialects/types.js";
 import { TaskResult, TaskStatus, type TaskResultData } from "../result.js";
-import { runAttempt } from "../worker/attempt.js";
+import { AttemptAbort, runAttempt } from "../worker/attempt.js";
 import { MemoryBackend } from "./memory.js";
 import { withOutcome } from "./stored.js";
 import type { PreparedTask, TaskHooks } from "./types.js";
@@ -46,7 +46,7 @@ export class ImmediateBackend extends MemoryBackend {
       await this.#hooks.onStarted?.(new TaskResult(data, this.store));
       const outcome = await runAttempt(prepared.task, storedFrom(prepared, data), {
         workerId: IMMEDIATE_WORKER,
-        controller: new AbortController(),
+        abort: new AttemptAbort(),
         source: this.store,
       });
       data = this.store.update(data.id, withOutcome(data, outcome));

@@ -11,9 +11,45 @@ const MAX_RETRY_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface AttemptContext {
   workerId: string;
-  /** The attempt's controller: aborting it (a forced stop, a lost lease, the timeout) ends the attempt with its reason. */
-  controller: AbortController;
+  /** The attempt's abort switch: pulling it (a forced stop, a lost lease, the timeout) ends the attempt with its reason. */
+  abort: AttemptAbort;
   source: ResultSource;
+}
+
+/**
+ * An attempt's abort switch. The AbortSignal a task sees (`ctx.signal`) is made the first time the task reads it: most
+ * tasks never do, and a busy worker would otherwise make a controller, a signal and a listener per task.
+ */
+export class AttemptAbort {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+  /** Ends the running attempt: set while the task's function runs. */
+  onAbort: ((reason: unknown) => void) | undefined;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    this.onAbort?.(reason);
+  }
 }
 
 function failure(task: AnyTask | undefined, stored: StoredTask, error: unknown, retryable: boolean): Outcome {
@@ -34,16 +70,13 @@ function failure(task: AnyTask | undefined, stored: StoredTask, error: unknown, 
   return { id: stored.id, attempt, status: "FAILED", error: recorded, finishedAt: new Date() };
 }
 
-/**
- * Settles as `run()` does, or rejects with the signal's reason when it aborts first: a task that ignores its signal
- * cannot hold the attempt open. (One promise and one listener per attempt, not a race of two promises.)
- */
-function untilAborted<T>(signal: AbortSignal, run: () => T | Promise<T>): Promise<T> {
+/** Settles as `run()` does, or rejects with the abort's reason when it comes first: a task that ignores its signal
+ * cannot hold the attempt open. */
+function untilAborted<T>(abort: AttemptAbort, run: () => T | Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    const settle = () => signal.removeEventListener("abort", onAbort);
+    if (abort.aborted) return reject(abort.reason);
+    abort.onAbort = reject;
+    const settle = () => (abort.onAbort = undefined);
     try {
       Promise.resolve(run()).then(
         (value) => (settle(), resolve(value)),
@@ -71,12 +104,12 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
     return failure(task, stored, error, false);
   }
 
-  // One controller per attempt, the caller's: it aborts it on a forced stop or a lost lease, and the timeout here.
-  const { controller } = context;
+  // One abort switch per attempt, the caller's: it pulls it on a forced stop or a lost lease, and the timeout here.
+  const { abort } = context;
   const timer =
     task.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => controller.abort(new TaskTimeout(task.name, task.timeoutMs!)), task.timeoutMs);
+      : setTimeout(() => abort.abort(new TaskTimeout(task.name, task.timeoutMs!)), task.timeoutMs);
   let value: unknown;
   try {
     let result: TaskResult | undefined;
@@ -88,9 +121,11 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
       },
       attempt: stored.attempts,
       workerId: context.workerId,
-      signal: controller.signal,
+      get signal() {
+        return abort.signal;
+      },
     };
-    value = await untilAborted(controller.signal, () => task.fn(parsed, ctx));
+    value = await untilAborted(abort, () => task.fn(parsed, ctx));
   } catch (error) {
     return failure(task, stored, error, true);
   } finally {

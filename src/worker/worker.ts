@@ -7,7 +7,7 @@ import type { Outcome, SqlClient, StoredTask } from "../dialects/types.js";
 import { InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, type TasksRuntime } from "../tasks-client.js";
-import { runAttempt } from "./attempt.js";
+import { AttemptAbort, runAttempt } from "./attempt.js";
 import { Completer } from "./completer.js";
 import { Listener } from "./listener.js";
 import type { Log } from "./log.js";
@@ -27,7 +27,7 @@ export interface WorkerSetup extends WorkerOptions {
 
 interface Running {
   stored: StoredTask;
-  controller: AbortController;
+  abort: AttemptAbort;
 }
 
 /** Runs tasks from the database until stopped (or, with `batch` or `maxTasks`, until done). */
@@ -36,6 +36,8 @@ export class Worker {
   readonly queues: readonly string[] | "*";
   readonly #runtime: TasksRuntime;
   readonly #log: Log;
+  /** Whether info entries are kept: when not, the two per task are never built. */
+  readonly #logsInfo: boolean;
   readonly #completer: Completer;
   readonly #source: ResultSource;
   readonly #buffer: StoredTask[] = [];
@@ -73,6 +75,7 @@ export class Worker {
     // Only when several database backends share task_results must claims tell their rows apart.
     this.#sharedTable = [...this.#runtime.backends.values()].filter((each) => each instanceof DatabaseBackend).length > 1;
     this.#log = setup.log ?? (() => {});
+    this.#logsInfo = setup.log !== undefined && (setup.log.enabled?.("info") ?? true);
     this.#sql = this.#runtime.sql;
     this.#completer = new Completer(this.#runtime.dialect, this.#sql, this.options.workerId, this.#log);
     this.#source = {
@@ -113,7 +116,7 @@ export class Worker {
       // are left to the leases.
       setTimeout(() => this.#completer.abandon(), FORCED_DRAIN_MS).unref();
       for (const running of this.#running.values()) {
-        running.controller.abort(new TaskAborted(running.stored.taskName, this.options.workerId));
+        running.abort.abort(new TaskAborted(running.stored.taskName, this.options.workerId));
       }
     }
     this.#wake?.();
@@ -161,10 +164,7 @@ export class Worker {
           // An outcome being written (or written while the claim ran) may have sent a task back to NEW, ready at
           // once: look again once it has landed.
           if (this.#completer.size === 0 && this.#completer.batchesWritten === writesBefore) return;
-          const unwritten = await this.#completer.drain();
-      if (unwritten > 0) {
-        this.#log({ level: "warn", event: "outcomes-abandoned", message: `stopped with ${unwritten} outcome(s) unwritten; their leases will run out and another worker will retry them` });
-      }
+          await this.#completer.drain();
           this.#maybeMore = true;
           continue;
         }
@@ -213,17 +213,17 @@ export class Worker {
   }
 
   async #execute(stored: StoredTask): Promise<void> {
-    const controller = new AbortController();
-    this.#running.set(stored.id, { stored, controller });
+    const abort = new AttemptAbort();
+    this.#running.set(stored.id, { stored, abort });
     const task = this.#runtime.registry.get(stored.taskName);
     const fields = { taskId: stored.id, taskName: stored.taskName, queue: stored.queueName, attempt: stored.attempts };
-    this.#log({ level: "info", event: "started", message: "task started", ...fields });
+    if (this.#logsInfo) this.#log({ level: "info", event: "started", message: "task started", ...fields });
     const started = performance.now();
     const { onStarted, onFinished } = this.#runtime.hooks;
     if (onStarted) await this.#hook(onStarted, () => resultData(stored));
     let outcome: Outcome;
     try {
-      outcome = await runAttempt(task, stored, { workerId: this.options.workerId, controller, source: this.#source });
+      outcome = await runAttempt(task, stored, { workerId: this.options.workerId, abort, source: this.#source });
     } finally {
       this.#running.delete(stored.id);
       this.#startBuffered();
@@ -255,7 +255,7 @@ export class Worker {
 
   #logOutcome(outcome: Outcome, fields: Record<string, unknown>): void {
     if (outcome.status === "COMPLETE") {
-      this.#log({ level: "info", event: "complete", message: "task complete", ...fields });
+      if (this.#logsInfo) this.#log({ level: "info", event: "complete", message: "task complete", ...fields });
     } else if (outcome.status === "FAILED") {
       const error = `${outcome.error.exceptionClass}: ${outcome.error.message}`;
       this.#log({ level: "error", event: "failed", message: "task failed", ...fields, error });
@@ -316,7 +316,7 @@ export class Worker {
         if (held.size === ids.length) return;
         // Rescued by another worker (this one was cut off for longer than its lease): stop running them here.
         for (const entry of this.#running.values()) {
-          if (running.has(entry) && !held.has(entry.stored.id)) entry.controller.abort(new WorkerLost(workerId));
+          if (running.has(entry) && !held.has(entry.stored.id)) entry.abort.abort(new WorkerLost(workerId));
         }
         const kept = this.#buffer.splice(0).filter((stored) => !buffered.has(stored) || held.has(stored.id));
         this.#buffer.push(...kept);
