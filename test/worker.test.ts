@@ -317,6 +317,35 @@ describe.each<Provider>(["postgresql", "sqlite"])("the in-process Worker on %s",
     ]);
   });
 
+  test("outcomes finishing together are written together, whatever their kind: completed, failed, retried", async () => {
+    const seen = new Map<string, number>();
+    const mixed = task(
+      { name: "inprocess.mixed", args: z.object({ mode: z.enum(["ok", "fail", "retry"]) }), maxAttempts: 2, retryDelay: () => 0 },
+      async ({ mode }) => {
+        const runs = (seen.get(mode) ?? 0) + 1;
+        seen.set(mode, runs);
+        if (mode === "fail" || (mode === "retry" && runs === 1)) throw new Error(`${mode} #${runs}`);
+        return { mode, at: new Date("2026-01-02T03:04:05.678Z"), big: 10n ** 20n };
+      },
+    );
+    const { prisma } = await freshApp(provider, { tasks: [mixed] });
+    const [ok, failed, retried] = await prisma.$tasks.enqueueMany(mixed, [{ mode: "ok" }, { mode: "fail" }, { mode: "retry" }]);
+
+    await new Worker({ prisma, queues: "*", concurrency: 3, batch: true, startupDelay: false }).run();
+
+    for (const result of [ok!, failed!, retried!]) await result.refresh();
+    expect([ok!.status, ok!.attempts, ok!.returnValue, ok!.errors]).toEqual([
+      TaskStatus.COMPLETE,
+      1,
+      { mode: "ok", at: new Date("2026-01-02T03:04:05.678Z"), big: 10n ** 20n },
+      [],
+    ]);
+    expect([failed!.status, failed!.attempts, failed!.errors.map((error) => error.message)]).toEqual([TaskStatus.FAILED, 2, ["fail #1", "fail #2"]]);
+    expect([retried!.status, retried!.attempts, retried!.errors.map((error) => error.message)]).toEqual([TaskStatus.COMPLETE, 2, ["retry #1"]]);
+    expect(retried!.finishedAt!.getTime()).toBeGreaterThanOrEqual(retried!.startedAt!.getTime());
+    expect(failed!.finishedAt).toBeInstanceOf(Date);
+  });
+
   test("a task whose retryDelay throws ends FAILED with both errors, and run() still resolves", async () => {
     const brittle = task(
       { name: "inprocess.brittle", maxAttempts: 3, retryDelay: () => { throw new Error("no delay for you"); } },
