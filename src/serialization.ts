@@ -13,7 +13,17 @@ export interface Stored {
  * Checks that `value` round-trips, then turns it into storable JSON. Throws SerializationError naming the task
  * and the path of an offending value, before anything is stored.
  */
+/** superjson's meta for a bare `undefined` (what a task without args stores, and one that returns nothing). */
+const UNDEFINED_META: unknown = Object.freeze(superjson.serialize(undefined).meta);
+
+function isBareUndefined(stored: Stored): boolean {
+  const values = (stored.meta as { values?: unknown } | null)?.values;
+  return stored.json === null && Array.isArray(values) && values.length === 1 && values[0] === "undefined";
+}
+
 export function serialize(value: unknown, taskName: string, root: string): Stored {
+  // The most common value of all, args of a task without args and the return value of one that returns nothing.
+  if (value === undefined) return { json: null, meta: UNDEFINED_META };
   // Plain JSON (no Date, BigInt, Map, Set, undefined or shared reference) is stored as it is: superjson would walk
   // it a second time to find no meta.
   if (assertStorable(value, taskName, root)) return { json: value, meta: null };
@@ -23,6 +33,7 @@ export function serialize(value: unknown, taskName: string, root: string): Store
 
 export function deserialize(stored: Stored): unknown {
   if (stored.meta === null || stored.meta === undefined) return stored.json;
+  if (isBareUndefined(stored)) return undefined;
   return superjson.deserialize({ json: stored.json, meta: stored.meta } as SuperJSONResult);
 }
 

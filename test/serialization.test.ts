@@ -1,4 +1,5 @@
 // Specification of serialize()/deserialize(): what round-trips, what is refused, and how the refusal reads.
+import superjson from "superjson";
 import { describe, expect, test } from "vitest";
 import { SerializationError, TasksError, deserialize, serialize } from "../src/index.js";
 
@@ -91,6 +92,16 @@ describe("values that round-trip", () => {
 
   test("stored values with meta undefined, as some JSON columns give back, deserialize", () => {
     expect(deserialize({ json: { a: 1 }, meta: undefined })).toEqual({ a: 1 });
+  });
+
+  test("a bare undefined is stored as superjson stores it, and rows written either way read back as undefined", () => {
+    const stored = serialize(undefined, TASK, "returnValue");
+    expect(JSON.parse(JSON.stringify(stored))).toEqual({ json: null, meta: superjson.serialize(undefined).meta });
+    expect(deserialize({ json: null, meta: { v: 1, values: ["undefined"] } })).toBeUndefined();
+    expect(deserialize({ json: null, meta: { values: ["undefined"] } })).toBeUndefined();
+    // Not a bare undefined: superjson's own reading applies.
+    expect(deserialize({ json: [null], meta: { values: { 0: ["undefined"] } } })).toEqual([undefined]);
+    expect(deserialize({ json: { a: null }, meta: { values: { a: ["undefined"] } } })).toEqual({ a: undefined });
   });
 
   test("a large plain object round-trips (the check walks it without recursion)", () => {
