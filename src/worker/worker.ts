@@ -42,7 +42,9 @@ export class Worker {
   readonly #source: ResultSource;
   readonly #buffer: StoredTask[] = [];
   readonly #running = new Map<string, Running>();
-  readonly #unsettled = new Set<Promise<void>>();
+  /** Attempts started and not yet settled (run, outcome written, hooks called). */
+  #executing = 0;
+  #onSettled: (() => void) | undefined;
   #listener: Listener | undefined;
   #timers: NodeJS.Timeout[] = [];
   #wake: (() => void) | undefined;
@@ -137,7 +139,7 @@ export class Worker {
     } finally {
       for (const timer of this.#timers) clearInterval(timer);
       await this.#releaseBuffered();
-      while (this.#unsettled.size > 0) await Promise.all(this.#unsettled);
+      while (this.#executing > 0) await new Promise<void>((resolve) => (this.#onSettled = resolve));
       const unwritten = await this.#completer.drain();
       if (unwritten > 0) {
         this.#log({ level: "warn", event: "outcomes-abandoned", message: `stopped with ${unwritten} outcome(s) unwritten; their leases will run out and another worker will retry them` });
@@ -207,36 +209,45 @@ export class Worker {
   #startBuffered(): void {
     while (!this.#stopping && this.#running.size < this.options.concurrency && this.#buffer.length > 0) {
       const stored = this.#buffer.shift()!;
-      const execution = this.#execute(stored).finally(() => this.#unsettled.delete(execution));
-      this.#unsettled.add(execution);
+      this.#executing++;
+      void this.#execute(stored);
     }
   }
 
+  /** Runs one claimed task to its written outcome and its hooks; never rejects. */
   async #execute(stored: StoredTask): Promise<void> {
-    const abort = new AttemptAbort();
-    this.#running.set(stored.id, { stored, abort });
-    const task = this.#runtime.registry.get(stored.taskName);
-    const fields = { taskId: stored.id, taskName: stored.taskName, queue: stored.queueName, attempt: stored.attempts };
-    if (this.#logsInfo) this.#log({ level: "info", event: "started", message: "task started", ...fields });
-    const started = performance.now();
-    const { onStarted, onFinished } = this.#runtime.hooks;
-    if (onStarted) await this.#hook(onStarted, () => resultData(stored));
-    let outcome: Outcome;
     try {
-      outcome = await runAttempt(task, stored, { workerId: this.options.workerId, abort, source: this.#source });
+      const abort = new AttemptAbort();
+      this.#running.set(stored.id, { stored, abort });
+      const task = this.#runtime.registry.get(stored.taskName);
+      // A task's fields for its log lines, built only for a line that is written.
+      const fields = () => ({ taskId: stored.id, taskName: stored.taskName, queue: stored.queueName, attempt: stored.attempts });
+      if (this.#logsInfo) this.#log({ level: "info", event: "started", message: "task started", ...fields() });
+      const started = performance.now();
+      const { onStarted, onFinished } = this.#runtime.hooks;
+      if (onStarted) await this.#hook(onStarted, () => resultData(stored));
+      let outcome: Outcome;
+      try {
+        outcome = await runAttempt(task, stored, { workerId: this.options.workerId, abort, source: this.#source });
+      } finally {
+        this.#running.delete(stored.id);
+        this.#startBuffered();
+        this.#wake?.();
+      }
+      const durationMs = Math.round((performance.now() - started) * 10) / 10;
+      const written = await this.#completer.record(outcome);
+      if (!written) {
+        this.#log({ level: "warn", event: "lost", message: "task was recovered by another worker (or the worker was forced to stop first); its outcome here was dropped", ...fields(), durationMs });
+        return;
+      }
+      this.#logOutcome(outcome, () => ({ ...fields(), durationMs }));
+      if (onFinished) await this.#hook(onFinished, () => withOutcome(resultData(stored), outcome));
+    } catch (error) {
+      // Not expected (attempts, outcome writes and hooks report their own errors), but never an unhandled rejection.
+      this.#log({ level: "error", event: "worker-error", message: "unexpected error while running a task", taskId: stored.id, error: String((error as Error)?.stack ?? error) });
     } finally {
-      this.#running.delete(stored.id);
-      this.#startBuffered();
-      this.#wake?.();
+      if (--this.#executing === 0) this.#onSettled?.();
     }
-    const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    const written = await this.#completer.record(outcome);
-    if (!written) {
-      this.#log({ level: "warn", event: "lost", message: "task was recovered by another worker (or the worker was forced to stop first); its outcome here was dropped", ...fields, durationMs });
-      return;
-    }
-    this.#logOutcome(outcome, { ...fields, durationMs });
-    if (onFinished) await this.#hook(onFinished, () => withOutcome(resultData(stored), outcome));
   }
 
   /**
@@ -253,15 +264,15 @@ export class Worker {
     await hook(result);
   }
 
-  #logOutcome(outcome: Outcome, fields: Record<string, unknown>): void {
+  #logOutcome(outcome: Outcome, fields: () => Record<string, unknown>): void {
     if (outcome.status === "COMPLETE") {
-      if (this.#logsInfo) this.#log({ level: "info", event: "complete", message: "task complete", ...fields });
+      if (this.#logsInfo) this.#log({ level: "info", event: "complete", message: "task complete", ...fields() });
     } else if (outcome.status === "FAILED") {
       const error = `${outcome.error.exceptionClass}: ${outcome.error.message}`;
-      this.#log({ level: "error", event: "failed", message: "task failed", ...fields, error });
+      this.#log({ level: "error", event: "failed", message: "task failed", ...fields(), error });
     } else {
       const error = `${outcome.error.exceptionClass}: ${outcome.error.message}`;
-      this.#log({ level: "warn", event: "retry", message: `task failed; retry at ${outcome.runAfter.toISOString()}`, ...fields, error });
+      this.#log({ level: "warn", event: "retry", message: `task failed; retry at ${outcome.runAfter.toISOString()}`, ...fields(), error });
     }
   }
 
