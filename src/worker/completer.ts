@@ -7,15 +7,29 @@ import { errorFromException } from "../result.js";
 import type { Log } from "./log.js";
 
 const MAX_BATCH = 500;
+/**
+ * Batches written at once, on separate connections. One statement at a time caps a busy worker at what one statement
+ * writes per unit of time; a second keeps the outcomes moving while the first commits.
+ */
+const WRITERS = 2;
 const MAX_BACKOFF_MS = 5_000;
 /** Failed writes of one batch before its outcomes are written one by one (if the database answers at all). */
 const FAILURES_BEFORE_SPLIT = 3;
 
+interface Entry {
+  outcome: Outcome;
+  done: (written: boolean) => void;
+}
+
 export class Completer {
-  readonly #pending: { outcome: Outcome; done: (written: boolean) => void }[] = [];
-  #flushing: Promise<void> | undefined;
-  #failures = 0;
+  readonly #pending: Entry[] = [];
+  /** The batches being written now. */
+  readonly #writing = new Set<Entry[]>();
+  /** Writers retrying a failed write: while any is, no second writer starts (the database is likely in trouble). */
+  #failing = 0;
+  #scheduled = false;
   #batchesWritten = 0;
+  #settled: (() => void)[] = [];
   readonly #abandoned = new AbortController();
   #unwrittenAtAbandon = 0;
   readonly #whenAbandoned = new Promise<void>((resolve) => this.#abandoned.signal.addEventListener("abort", () => resolve()));
@@ -33,18 +47,30 @@ export class Completer {
   }
 
   get size(): number {
-    return this.#abandoned.signal.aborted ? this.#unwrittenAtAbandon : this.#pending.length;
+    if (this.#abandoned.signal.aborted) return this.#unwrittenAtAbandon;
+    let size = this.#pending.length;
+    for (const batch of this.#writing) size += batch.length;
+    return size;
   }
 
-  /** The tasks whose outcomes are waiting to be written (their leases must be kept until then). */
+  /** The tasks whose outcomes are waiting to be written or being written (their leases must be kept until then). */
   get ids(): string[] {
-    return this.#pending.map((entry) => entry.outcome.id);
+    const ids = this.#pending.map((entry) => entry.outcome.id);
+    for (const batch of this.#writing) for (const entry of batch) ids.push(entry.outcome.id);
+    return ids;
   }
 
   /** Queues an outcome; resolves once it is written (true) or found to belong to another worker now (false). */
   record(outcome: Outcome): Promise<boolean> {
     const written = new Promise<boolean>((done) => this.#pending.push({ outcome, done }));
-    this.#schedule();
+    if (!this.#scheduled) {
+      // Outcomes finishing in the same turn of the event loop share one statement.
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#pump();
+      });
+    }
     return written;
   }
 
@@ -54,18 +80,32 @@ export class Completer {
    * retries those tasks.
    */
   async drain(): Promise<number> {
-    while ((this.#pending.length > 0 || this.#flushing) && !this.#abandoned.signal.aborted) {
-      this.#schedule();
-      await Promise.race([this.#flushing, this.#whenAbandoned]);
+    while ((this.#pending.length > 0 || this.#writing.size > 0) && !this.#abandoned.signal.aborted) {
+      this.#pump();
+      await Promise.race([new Promise<void>((resolve) => this.#settled.push(resolve)), this.#whenAbandoned]);
     }
     return this.#abandoned.signal.aborted ? this.#unwrittenAtAbandon : this.#pending.length;
   }
 
   /** Makes `drain()` return now, whatever is still unwritten. */
   abandon(): void {
-    this.#unwrittenAtAbandon = this.#pending.length;
+    this.#unwrittenAtAbandon = this.size;
     this.#abandoned.abort();
     for (const entry of this.#pending.splice(0)) entry.done(false);
+    for (const batch of this.#writing) for (const entry of batch) entry.done(false);
+  }
+
+  /** Starts writers for what is pending, up to WRITERS at once (one while a write is failing). */
+  #pump(): void {
+    while (this.#pending.length > 0 && !this.#abandoned.signal.aborted && this.#writing.size < (this.#failing > 0 ? 1 : WRITERS)) {
+      const batch = this.#pending.splice(0, MAX_BATCH);
+      this.#writing.add(batch);
+      void this.#write(batch).finally(() => {
+        this.#writing.delete(batch);
+        this.#pump();
+        for (const settled of this.#settled.splice(0)) settled();
+      });
+    }
   }
 
   /** Whether the database answers at all: a refused write then says something about the outcome, not the network. */
@@ -78,47 +118,48 @@ export class Completer {
     }
   }
 
-  #schedule(): void {
-    // Outcomes finishing in the same turn of the event loop share one statement.
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
-  }
-
-  async #flush(): Promise<void> {
+  /** Writes one batch, retrying until it lands; a batch the database keeps refusing is written one outcome at a time. */
+  async #write(batch: Entry[]): Promise<void> {
+    let failures = 0;
+    let rest = batch;
     try {
-      while (this.#pending.length > 0 && !this.#abandoned.signal.aborted) {
-        const splitting = this.#failures >= FAILURES_BEFORE_SPLIT && (await this.#reachable());
-        const batch = splitting ? this.#pending.slice(0, 1) : this.#pending.slice(0, MAX_BATCH);
+      while (rest.length > 0 && !this.#abandoned.signal.aborted) {
+        const splitting = failures >= FAILURES_BEFORE_SPLIT && (await this.#reachable());
+        const part = splitting ? rest.slice(0, 1) : rest;
         let written: Set<string>;
         try {
-          written = new Set(await this.dialect.recordOutcomes(this.client, this.workerId, batch.map((entry) => entry.outcome)));
+          written = new Set(await this.dialect.recordOutcomes(this.client, this.workerId, part.map((entry) => entry.outcome)));
         } catch (error) {
           const message = String((error as Error)?.message ?? error);
-          const refused = batch[0]!.outcome;
+          const refused = part[0]!.outcome;
           if (splitting && !(refused.status === "FAILED" && refused.error.exceptionClass === "OutcomeRejected")) {
             // The database answers and refuses this one outcome: record why, instead.
-            this.log({ level: "error", event: "outcome-rejected", message: "the database refused an outcome; recording it as FAILED (OutcomeRejected)", taskId: batch[0]!.outcome.id, error: message });
-            batch[0]!.outcome = rejected(batch[0]!.outcome, message);
+            this.log({ level: "error", event: "outcome-rejected", message: "the database refused an outcome; recording it as FAILED (OutcomeRejected)", taskId: refused.id, error: message });
+            part[0]!.outcome = rejected(refused, message);
             continue;
           }
-          this.#failures++;
-          const delay = Math.min(100 * 2 ** this.#failures, MAX_BACKOFF_MS);
+          if (failures++ === 0) this.#failing++;
+          const delay = Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
           this.log({
             level: "warn",
             event: "outcome-write-failed",
-            message: `could not record ${batch.length} outcome(s); retrying in ${delay} ms`,
+            message: `could not record ${part.length} outcome(s); retrying in ${delay} ms`,
             error: message,
           });
           await new Promise((resolve) => setTimeout(resolve, delay));
           continue;
         }
-        // Once split, outcomes go one at a time until the queue is empty: another refused one may follow.
-        if (!splitting || this.#pending.length === batch.length) this.#failures = 0;
+        // Once split, the rest of the batch goes one outcome at a time: another refused one may follow.
+        if (!splitting && failures > 0) {
+          failures = 0;
+          this.#failing--;
+        }
         this.#batchesWritten++;
-        this.#pending.splice(0, batch.length);
-        for (const entry of batch) entry.done(written.has(entry.outcome.id));
+        rest = rest.slice(part.length);
+        for (const entry of part) entry.done(written.has(entry.outcome.id));
       }
     } finally {
-      this.#flushing = undefined;
+      if (failures > 0) this.#failing--;
     }
   }
 }
