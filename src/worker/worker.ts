@@ -15,6 +15,8 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 import { connectionConfigOf } from "../dialects/postgresql/connection.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
+/** Claims out at once (see #loop). */
+const MAX_CLAIMS = 2;
 /** How long a forced stop still tries to write outcomes before it leaves them to the leases. */
 const FORCED_DRAIN_MS = 10_000;
 
@@ -49,6 +51,13 @@ export class Worker {
   #timers: NodeJS.Timeout[] = [];
   #wake: (() => void) | undefined;
   #maybeMore = true;
+  /** Claims out now, and how many tasks they asked for together. */
+  readonly #claims = new Set<Promise<void>>();
+  #requested = 0;
+  #claimSequence = 0;
+  #lastClaimSequence = 0;
+  /** The answer of the latest claim started that has answered, and how many outcome batches were written before it. */
+  #lastClaim: { claimed: number; writesBefore: number } | undefined;
   #claimed = 0;
   #stopping = false;
   readonly #sharedTable: boolean;
@@ -138,6 +147,8 @@ export class Worker {
       await this.#loop();
     } finally {
       for (const timer of this.#timers) clearInterval(timer);
+      // Claims still out fill the buffer when they answer: wait for them, so their tasks are given back too.
+      while (this.#claims.size > 0) await Promise.all(this.#claims);
       await this.#releaseBuffered();
       while (this.#executing > 0) await new Promise<void>((resolve) => (this.#onSettled = resolve));
       const unwritten = await this.#completer.drain();
@@ -150,30 +161,58 @@ export class Worker {
 
   async #loop(): Promise<void> {
     const { concurrency, prefetch, batch, maxTasks } = this.options;
+    // Claims of at least `step` tasks may overlap: one claim at a time caps a busy worker at what one statement claims
+    // per unit of time, however large the claims.
+    const step = Math.max(1, Math.ceil(prefetch / 2));
     while (!this.#stopping) {
       this.#startBuffered();
-      const remaining = maxTasks === undefined ? Infinity : maxTasks - this.#claimed;
-      if (remaining <= 0 && this.#running.size === 0 && this.#buffer.length === 0) return;
-      const room = Math.min(concurrency + prefetch - this.#running.size - this.#buffer.length, remaining);
-      // Claim again before the buffer runs dry, so running tasks never wait on the database between batches.
-      if (this.#maybeMore && room > 0 && this.#buffer.length < Math.max(concurrency, prefetch / 2)) {
-        const writesBefore = this.#completer.batchesWritten;
-        const claimed = await this.#claim(room);
-        if (claimed === undefined) continue;
-        this.#maybeMore = claimed === room;
-        this.#startBuffered();
-        if (claimed === 0 && batch && this.#running.size === 0 && this.#buffer.length === 0) {
-          // An outcome being written (or written while the claim ran) may have sent a task back to NEW, ready at
-          // once: look again once it has landed.
-          if (this.#completer.size === 0 && this.#completer.batchesWritten === writesBefore) return;
-          await this.#completer.drain();
-          this.#maybeMore = true;
-          continue;
-        }
-        if (this.#maybeMore) continue;
+      const idle = this.#running.size === 0 && this.#buffer.length === 0 && this.#claims.size === 0;
+      const claimable = maxTasks === undefined ? Infinity : maxTasks - this.#claimed - this.#requested;
+      if (maxTasks !== undefined && maxTasks - this.#claimed <= 0 && idle) return;
+      const room = Math.min(concurrency + prefetch - this.#running.size - this.#buffer.length - this.#requested, claimable);
+      // Claim again before the buffer runs dry, so running tasks never wait on the database between batches; while a
+      // claim is out, a second one only for a full step, and not while the database is failing.
+      const claimNow =
+        this.#maybeMore &&
+        room > 0 &&
+        (this.#claims.size === 0
+          ? this.#buffer.length < Math.max(concurrency, prefetch / 2) || room >= step
+          : this.#claims.size < MAX_CLAIMS && this.#claimFailures === 0 && room >= step);
+      if (claimNow) {
+        this.#startClaim(room);
+        continue;
       }
-      await this.#sleep(batch && this.#running.size === 0 ? 0 : this.options.intervalMs, true);
+      if (batch && idle && this.#lastClaim?.claimed === 0) {
+        // An outcome being written (or written while the claim ran) may have sent a task back to NEW, ready at
+        // once: look again once it has landed.
+        if (this.#completer.size === 0 && this.#completer.batchesWritten === this.#lastClaim.writesBefore) return;
+        await this.#completer.drain();
+        this.#maybeMore = true;
+        continue;
+      }
+      // Woken by a claim's answer, a finished task, a notification or stop(); by time, look again (poll).
+      await this.#sleep(batch && idle ? 0 : this.options.intervalMs, true);
     }
+  }
+
+  /** Starts a claim of up to `limit` tasks; its answer fills the buffer and wakes the loop. */
+  #startClaim(limit: number): void {
+    const sequence = ++this.#claimSequence;
+    const writesBefore = this.#completer.batchesWritten;
+    this.#requested += limit;
+    const claim = this.#claim(limit).then((claimed) => {
+      this.#requested -= limit;
+      this.#claims.delete(claim);
+      // Answers can arrive out of order: the latest claim started says whether more may be ready.
+      if (claimed !== undefined && sequence > this.#lastClaimSequence) {
+        this.#lastClaimSequence = sequence;
+        this.#maybeMore = claimed === limit;
+        this.#lastClaim = { claimed, writesBefore };
+      }
+      this.#startBuffered();
+      this.#wake?.();
+    });
+    this.#claims.add(claim);
   }
 
   /** Claims up to `limit` tasks into the buffer; undefined when the database could not be reached. */
