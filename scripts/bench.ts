@@ -3,7 +3,7 @@
 //   npm run bench                      full run: 3 runs of each figure, median (min–max); about 15–25 minutes
 //   npm run bench -- --quick           smaller n, one run each; under 2 minutes
 //   npm run bench -- --only prisma-tasks,pg-boss --measure drain,latency --runs 1
-//   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch
+//   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
 //
 // Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
 // (fsync and synchronous_commit on). Worker processes are stopped at the end, on errors and on Ctrl-C.
@@ -151,22 +151,24 @@ const steps: Record<Measurement, (peer: QueuePeer) => Promise<void>> = {
 /** prisma-tasks only: one worker process draining n tasks at several --concurrency / --prefetch settings. */
 async function tune(): Promise<void> {
   const n = size.drain;
-  const rows: string[][] = [];
-  for (const concurrency of [10, 20, 50]) {
-    for (const prefetch of [undefined, 200, 1000]) {
-      const figures: Runs = [];
-      for (let run = 0; run < runs; run++) {
-        const url = await freshDatabase(prismaTasksPeer);
-        await prismaTasksPeer.enqueueBulk(url, n);
-        const drained = await drainWithSettings(url, n, 1, { concurrency, prefetch });
-        figures.push(drained.completed / (drained.elapsedMs / 1000));
+  for (const processes of [1, 4]) {
+    const rows: string[][] = [];
+    for (const concurrency of [20, 50, 100]) {
+      for (const prefetch of [200, 500, 1000]) {
+        const figures: Runs = [];
+        for (let run = 0; run < runs; run++) {
+          const url = await freshDatabase(prismaTasksPeer);
+          await prismaTasksPeer.enqueueBulk(url, n);
+          const drained = await drainWithSettings(url, n, processes, { concurrency, prefetch });
+          figures.push(drained.completed / (drained.elapsedMs / 1000));
+        }
+        rows.push([`--concurrency ${concurrency} --prefetch ${prefetch}`, cell(figures)]);
+        progress(`  tune, ${processes} process(es): ${rows.at(-1)!.join(": ")} tasks/s`);
       }
-      rows.push([`--concurrency ${concurrency} --prefetch ${prefetch ?? `${concurrency} (default)`}`, cell(figures)]);
-      progress(`  tune: ${rows.at(-1)!.join(": ")} tasks/s`);
     }
+    console.log(`\nprisma-tasks drain of ${n.toLocaleString("en-US")} no-op tasks, ${processes} worker process(es) (tasks/s)\n`);
+    console.log(table(["settings", "tasks/s"], rows));
   }
-  console.log(`\nprisma-tasks drain of ${n.toLocaleString("en-US")} no-op tasks, 1 worker process (tasks/s)\n`);
-  console.log(table(["settings", "tasks/s"], rows));
 }
 
 function printReport(): void {
