@@ -179,7 +179,8 @@ export class Worker {
           ? this.#buffer.length < Math.max(concurrency, prefetch / 2) || room >= step
           : this.#claims.size < MAX_CLAIMS && this.#claimFailures === 0 && room >= step);
       if (claimNow) {
-        this.#startClaim(room);
+        // At most a step (or a slot per free task) at a time: the first tasks start sooner, and claims overlap.
+        this.#startClaim(Math.min(room, Math.max(step, concurrency - this.#running.size)));
         continue;
       }
       if (batch && idle && this.#lastClaim?.claimed === 0) {
