@@ -9,10 +9,6 @@ export interface Stored {
   meta: unknown | null;
 }
 
-/**
- * Checks that `value` round-trips, then turns it into storable JSON. Throws SerializationError naming the task
- * and the path of an offending value, before anything is stored.
- */
 /** superjson's meta for a bare `undefined` (what a task without args stores, and one that returns nothing). */
 const UNDEFINED_META: unknown = Object.freeze(superjson.serialize(undefined).meta);
 
@@ -21,6 +17,10 @@ function isBareUndefined(stored: Stored): boolean {
   return stored.json === null && Array.isArray(values) && values.length === 1 && values[0] === "undefined";
 }
 
+/**
+ * Checks that `value` round-trips, then turns it into storable JSON. Throws SerializationError naming the task
+ * and the path of an offending value, before anything is stored.
+ */
 export function serialize(value: unknown, taskName: string, root: string): Stored {
   // The most common value of all, args of a task without args and the return value of one that returns nothing.
   if (value === undefined) return { json: null, meta: UNDEFINED_META };

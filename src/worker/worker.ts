@@ -55,9 +55,8 @@ export class Worker {
   readonly #claims = new Set<Promise<void>>();
   #requested = 0;
   #claimSequence = 0;
-  #lastClaimSequence = 0;
-  /** The answer of the latest claim started that has answered, and how many outcome batches were written before it. */
-  #lastClaim: { claimed: number; writesBefore: number } | undefined;
+  /** The latest claim started that has answered: its place in order, its count, the outcome batches written before it. */
+  #lastClaim: { sequence: number; claimed: number; writesBefore: number } | undefined;
   #claimed = 0;
   #stopping = false;
   readonly #sharedTable: boolean;
@@ -205,10 +204,9 @@ export class Worker {
       this.#requested -= limit;
       this.#claims.delete(claim);
       // Answers can arrive out of order: the latest claim started says whether more may be ready.
-      if (claimed !== undefined && sequence > this.#lastClaimSequence) {
-        this.#lastClaimSequence = sequence;
+      if (claimed !== undefined && sequence > (this.#lastClaim?.sequence ?? 0)) {
         this.#maybeMore = claimed === limit;
-        this.#lastClaim = { claimed, writesBefore };
+        this.#lastClaim = { sequence, claimed, writesBefore };
       }
       this.#startBuffered();
       this.#wake?.();
