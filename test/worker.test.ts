@@ -346,6 +346,28 @@ describe.each<Provider>(["postgresql", "sqlite"])("the in-process Worker on %s",
     expect(failed!.finishedAt).toBeInstanceOf(Date);
   });
 
+  test("stop() while a second claim is out gives that claim's tasks back too: none is left RUNNING", async () => {
+    const ran: number[] = [];
+    const item = task({ name: "inprocess.item", args: z.object({ n: z.number() }) }, async ({ n }) => {
+      ran.push(n);
+    });
+    let worker: Worker | undefined;
+    // The first task to start stops the worker: with --prefetch 10 claims go out 5 at a time, two at once, so the
+    // second is usually still out when the first one's tasks start.
+    const { prisma } = await freshApp(provider, { tasks: [item], onStarted: () => void worker!.stop() });
+    await prisma.$tasks.enqueueMany(item, Array.from({ length: 40 }, (_, n) => ({ n })));
+    worker = new Worker({ prisma, queues: "*", concurrency: 1, prefetch: 10, startupDelay: false });
+
+    await worker.run();
+
+    const rows = await prisma.taskResult.findMany({ select: { status: true, attempts: true } });
+    const count = (status: string) => rows.filter((row) => row.status === status).length;
+    expect(count("RUNNING")).toBe(0);
+    expect(count("COMPLETE")).toBe(ran.length);
+    expect(count("NEW")).toBe(40 - ran.length);
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+  });
+
   test("a task whose retryDelay throws ends FAILED with both errors, and run() still resolves", async () => {
     const brittle = task(
       { name: "inprocess.brittle", maxAttempts: 3, retryDelay: () => { throw new Error("no delay for you"); } },
