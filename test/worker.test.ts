@@ -424,6 +424,57 @@ describe.each<Provider>(["postgresql", "sqlite"])("the in-process Worker on %s",
     expect([result.status, result.returnValue]).toEqual([TaskStatus.COMPLETE, 42]);
   });
 
+  test("ctx.result during a retry is the claimed row: RUNNING, held, with its earlier attempt's error", async () => {
+    const seen: TaskResult[] = [];
+    const inspect = task(
+      { name: "inprocess.inspect", args: z.object({ n: z.number() }), maxAttempts: 2, retryDelay: () => 0 },
+      async (_args, ctx) => {
+        seen.push(ctx.result);
+        if (ctx.attempt === 1) throw new TypeError("first attempt fails");
+      },
+    );
+    const { prisma } = await freshApp(provider, { tasks: [inspect] });
+    const enqueued = await prisma.$tasks.enqueue(inspect.using({ priority: 7, queueName: "inspect" }), { n: 1 }, { runAfter: new Date(Date.now() - 1_234) });
+
+    await new Worker({ prisma, queues: ["inspect"], workerId: "inspector", batch: true, startupDelay: false }).run();
+
+    const row = await prisma.taskResult.findUniqueOrThrow({ where: { id: enqueued.id } });
+    expect(seen.map((result) => [result.status, result.attempts, result.workerIds, result.errors.length])).toEqual([
+      [TaskStatus.RUNNING, 1, ["inspector"], 0],
+      [TaskStatus.RUNNING, 2, ["inspector", "inspector"], 1],
+    ]);
+    const second = seen[1]!;
+    expect(second.errors[0]).toMatchObject({ exceptionClass: "TypeError", message: "first attempt fails" });
+    expect({
+      id: second.id,
+      taskName: second.taskName,
+      args: second.args,
+      queueName: second.queueName,
+      priority: second.priority,
+      backend: second.backend,
+      runAfter: second.runAfter,
+      enqueuedAt: second.enqueuedAt,
+      startedAt: second.startedAt,
+      lastAttemptedAt: second.lastAttemptedAt,
+      maxAttempts: second.maxAttempts,
+    }).toEqual({
+      id: row.id,
+      taskName: "inprocess.inspect",
+      args: { n: 1 },
+      queueName: "inspect",
+      priority: 7,
+      backend: row.backend,
+      runAfter: row.runAfter,
+      enqueuedAt: row.enqueuedAt,
+      startedAt: row.startedAt,
+      lastAttemptedAt: row.lastAttemptedAt,
+      maxAttempts: 2,
+    });
+    // The first attempt started the task; the second attempt is the row's latest.
+    expect(seen[0]!.startedAt).toEqual(row.startedAt);
+    expect(seen[0]!.lastAttemptedAt!.getTime()).toBeLessThanOrEqual(row.lastAttemptedAt!.getTime());
+  });
+
   test("calls withTasks' onStarted with the RUNNING result and onFinished with the COMPLETE one", async () => {
     const seen: [string, TaskStatus, string][] = [];
     const { prisma } = await freshApp(provider, {

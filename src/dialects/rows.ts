@@ -29,11 +29,6 @@ export const TASK_COLUMNS = [
 
 export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
 
-/** What a claim returns: a NEW row has no finish time and no return value, so those are not sent. */
-export const CLAIMED_COLUMNS = TASK_COLUMNS.filter(
-  (column) => column !== "finished_at" && column !== "return_value" && column !== "return_value_meta",
-);
-
 /** For JSON columns that always hold an array or object (worker_ids, errors, *_meta): a string can only be JSON text. */
 function json(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : value;
