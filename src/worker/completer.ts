@@ -60,9 +60,12 @@ export class Completer {
     return ids;
   }
 
-  /** Queues an outcome; resolves once it is written (true) or found to belong to another worker now (false). */
-  record(outcome: Outcome): Promise<boolean> {
-    const written = new Promise<boolean>((done) => this.#pending.push({ outcome, done }));
+  /**
+   * Queues an outcome; `done` is called once it is written (true) or found to belong to another worker now (false).
+   * `done` must not throw.
+   */
+  record(outcome: Outcome, done: (written: boolean) => void): void {
+    this.#pending.push({ outcome, done });
     if (!this.#scheduled) {
       // Outcomes finishing in the same turn of the event loop share one statement.
       this.#scheduled = true;
@@ -71,7 +74,6 @@ export class Completer {
         this.#pump();
       });
     }
-    return written;
   }
 
   /**

@@ -27,6 +27,11 @@ export interface WorkerSetup extends WorkerOptions {
   log?: Log;
 }
 
+/** A task's fields for its log lines, built only for a line that is written. */
+function fieldsOf(stored: StoredTask) {
+  return { taskId: stored.id, taskName: stored.taskName, queue: stored.queueName, attempt: stored.attempts };
+}
+
 interface Running {
   stored: StoredTask;
   abort: AttemptAbort;
@@ -252,19 +257,22 @@ export class Worker {
     }
   }
 
-  /** Runs one claimed task to its written outcome and its hooks; never rejects. */
+  /**
+   * Runs one claimed task and hands its outcome to the Completer; `#written` carries on once it is written. Never
+   * rejects. No frame waits for the write: a busy worker has hundreds of finished tasks whose outcomes are being
+   * written, and a suspended frame per task would outlive young-generation collections and be copied and promoted.
+   */
   async #execute(stored: StoredTask): Promise<void> {
+    let outcome: Outcome;
+    let durationMs: number;
     try {
       const abort = new AttemptAbort();
       this.#running.set(stored.id, { stored, abort });
       const task = this.#runtime.registry.get(stored.taskName);
-      // A task's fields for its log lines, built only for a line that is written.
-      const fields = () => ({ taskId: stored.id, taskName: stored.taskName, queue: stored.queueName, attempt: stored.attempts });
-      if (this.#logsInfo) this.#log({ level: "info", event: "started", message: "task started", ...fields() });
+      if (this.#logsInfo) this.#log({ level: "info", event: "started", message: "task started", ...fieldsOf(stored) });
       const started = performance.now();
-      const { onStarted, onFinished } = this.#runtime.hooks;
+      const { onStarted } = this.#runtime.hooks;
       if (onStarted) await this.#hook(onStarted, () => resultData(stored));
-      let outcome: Outcome;
       try {
         outcome = await runAttempt(task, stored, { workerId: this.options.workerId, abort, source: this.#source });
       } finally {
@@ -272,20 +280,41 @@ export class Worker {
         this.#startBuffered();
         this.#wake?.();
       }
-      const durationMs = Math.round((performance.now() - started) * 10) / 10;
-      const written = await this.#completer.record(outcome);
-      if (!written) {
-        this.#log({ level: "warn", event: "lost", message: "task was recovered by another worker (or the worker was forced to stop first); its outcome here was dropped", ...fields(), durationMs });
-        return;
-      }
-      this.#logOutcome(outcome, () => ({ ...fields(), durationMs }));
-      if (onFinished) await this.#hook(onFinished, () => withOutcome(resultData(stored), outcome));
+      durationMs = Math.round((performance.now() - started) * 10) / 10;
     } catch (error) {
-      // Not expected (attempts, outcome writes and hooks report their own errors), but never an unhandled rejection.
-      this.#log({ level: "error", event: "worker-error", message: "unexpected error while running a task", taskId: stored.id, error: String((error as Error)?.stack ?? error) });
-    } finally {
-      if (--this.#executing === 0) this.#onSettled?.();
+      this.#unexpected(stored, error);
+      this.#settle();
+      return;
     }
+    this.#completer.record(outcome, (written) => this.#written(stored, outcome, durationMs, written));
+  }
+
+  /** After a task's outcome is written (or found taken over): its log line and onFinished hook. Never throws. */
+  #written(stored: StoredTask, outcome: Outcome, durationMs: number, written: boolean): void {
+    let hook: Promise<void> | undefined;
+    try {
+      if (!written) {
+        this.#log({ level: "warn", event: "lost", message: "task was recovered by another worker (or the worker was forced to stop first); its outcome here was dropped", ...fieldsOf(stored), durationMs });
+      } else {
+        this.#logOutcome(outcome, () => ({ ...fieldsOf(stored), durationMs }));
+        const { onFinished } = this.#runtime.hooks;
+        if (onFinished) hook = this.#hook(onFinished, () => withOutcome(resultData(stored), outcome));
+      }
+    } catch (error) {
+      this.#unexpected(stored, error);
+    }
+    if (hook) void hook.catch((error: unknown) => this.#unexpected(stored, error)).finally(() => this.#settle());
+    else this.#settle();
+  }
+
+  /** A task is done with: its outcome written (or dropped) and its hooks called. */
+  #settle(): void {
+    if (--this.#executing === 0) this.#onSettled?.();
+  }
+
+  /** Not expected (attempts, outcome writes and hooks report their own errors), but never an unhandled rejection. */
+  #unexpected(stored: StoredTask, error: unknown): void {
+    this.#log({ level: "error", event: "worker-error", message: "unexpected error while running a task", taskId: stored.id, error: String((error as Error)?.stack ?? error) });
   }
 
   /**
