@@ -3,7 +3,7 @@ import type { Outcome, StoredTask } from "../dialects/types.js";
 import { TaskTimeout, UnknownTask } from "../errors.js";
 import { TaskResult, errorFromException, type ResultSource } from "../result.js";
 import { deserialize, serialize } from "../serialization.js";
-import type { AnyTask } from "../task.js";
+import type { AnyTask, TaskContext } from "../task.js";
 import { resultData } from "../backends/stored.js";
 
 /** Retry delays are clamped to this range, whatever a task's retryDelay returns. */
@@ -75,18 +75,39 @@ function failure(task: AnyTask | undefined, stored: StoredTask, error: unknown, 
 function untilAborted<T>(abort: AttemptAbort, run: () => T | Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     if (abort.aborted) return reject(abort.reason);
+    // Rejecting a promise that has settled does nothing, so a later abort needs no guard.
     abort.onAbort = reject;
-    const settle = () => (abort.onAbort = undefined);
     try {
-      Promise.resolve(run()).then(
-        (value) => (settle(), resolve(value)),
-        (error: unknown) => (settle(), reject(error)),
-      );
+      Promise.resolve(run()).then(resolve, reject);
     } catch (error) {
-      settle();
       reject(error);
     }
   });
+}
+
+/** A task's `ctx`. Its result is built on first use: most tasks never read it, and it deserializes the args again. */
+class Context implements TaskContext {
+  readonly attempt: number;
+  readonly workerId: string;
+  readonly #stored: StoredTask;
+  readonly #context: AttemptContext;
+  #result: TaskResult | undefined;
+
+  constructor(stored: StoredTask, context: AttemptContext) {
+    this.attempt = stored.attempts;
+    this.workerId = context.workerId;
+    this.#stored = stored;
+    this.#context = context;
+  }
+
+  get result(): TaskResult {
+    this.#result ??= new TaskResult(resultData(this.#stored), this.#context.source);
+    return this.#result;
+  }
+
+  get signal(): AbortSignal {
+    return this.#context.abort.signal;
+  }
 }
 
 /**
@@ -112,19 +133,7 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
       : setTimeout(() => abort.abort(new TaskTimeout(task.name, task.timeoutMs!)), task.timeoutMs);
   let value: unknown;
   try {
-    let result: TaskResult | undefined;
-    const ctx = {
-      // Built on first use: most tasks never read it, and it deserializes the args again.
-      get result() {
-        result ??= new TaskResult(resultData(stored), context.source);
-        return result;
-      },
-      attempt: stored.attempts,
-      workerId: context.workerId,
-      get signal() {
-        return abort.signal;
-      },
-    };
+    const ctx = new Context(stored, context);
     value = await untilAborted(abort, () => task.fn(parsed, ctx));
   } catch (error) {
     return failure(task, stored, error, true);
