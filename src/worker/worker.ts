@@ -55,6 +55,7 @@ export class Worker {
   #listener: Listener | undefined;
   #timers: NodeJS.Timeout[] = [];
   #wake: (() => void) | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
   #maybeMore = true;
   /** Claims out now, and how many tasks they asked for together. */
   readonly #claims = new Set<Promise<void>>();
@@ -151,6 +152,7 @@ export class Worker {
       await this.#loop();
     } finally {
       for (const timer of this.#timers) clearInterval(timer);
+      clearTimeout(this.#pollTimer);
       // Claims still out fill the buffer when they answer: wait for them, so their tasks are given back too.
       while (this.#claims.size > 0) await Promise.all(this.#claims);
       await this.#releaseBuffered();
@@ -168,6 +170,9 @@ export class Worker {
     // Claims of at least `step` tasks may overlap: one claim at a time caps a busy worker at what one statement claims
     // per unit of time, however large the claims.
     const step = Math.max(1, Math.ceil(prefetch / 2));
+    // Claims that overlap may take rows out of order (each skips the other's locked rows): a worker that runs one task
+    // at a time keeps one claim out, so it runs tasks strictly in claim order.
+    const maxClaims = concurrency > 1 ? MAX_CLAIMS : 1;
     while (!this.#stopping) {
       this.#startBuffered();
       const idle = this.#running.size === 0 && this.#buffer.length === 0 && this.#claims.size === 0;
@@ -181,7 +186,7 @@ export class Worker {
         room > 0 &&
         (this.#claims.size === 0
           ? this.#buffer.length < Math.max(concurrency, prefetch / 2) || room >= step
-          : this.#claims.size < MAX_CLAIMS && this.#claimFailures === 0 && room >= step);
+          : this.#claims.size < maxClaims && this.#claimFailures === 0 && room >= step);
       if (claimNow) {
         // At most a step (or a slot per free task) at a time: the first tasks start sooner, and claims overlap.
         this.#startClaim(Math.min(room, Math.max(step, concurrency - this.#running.size)));
@@ -196,7 +201,12 @@ export class Worker {
         continue;
       }
       // Woken by a claim's answer, a finished task, a notification or stop(); by time, look again (poll).
-      await this.#sleep(batch && idle ? 0 : this.options.intervalMs, true);
+      if (batch && idle) {
+        await new Promise((resolve) => setImmediate(resolve));
+        this.#maybeMore = true;
+      } else {
+        await this.#untilWoken();
+      }
     }
   }
 
@@ -438,15 +448,34 @@ export class Worker {
     }
   }
 
-  #sleep(ms: number, poll = false): Promise<void> {
+  /** Waits `ms`, or less if woken (stop()). */
+  #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        if (poll) this.#maybeMore = true;
         this.#wake = undefined;
         resolve();
       }, ms);
       this.#wake = () => {
         clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Waits until woken (a claim's answer, a finished task, a notification, stop()) or until the poll timer fires, which
+   * says more may be ready. The poll timer outlives early wake-ups: a busy worker is woken once per finished task, and
+   * a timer made and cleared per wake-up would cost more than the wake-up itself.
+   */
+  #untilWoken(): Promise<void> {
+    this.#pollTimer ??= setTimeout(() => {
+      this.#pollTimer = undefined;
+      this.#maybeMore = true;
+      this.#wake?.();
+    }, this.options.intervalMs);
+    return new Promise((resolve) => {
+      this.#wake = () => {
         this.#wake = undefined;
         resolve();
       };
