@@ -34,9 +34,10 @@ function controlledByBenchmark(): Promise<void> {
 export default defineConfig({
   prisma: async () => {
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends(withTasks({ tasks: benchTasks }));
-    // Open a connection of the pool the worker's statements use, before the clock starts. (Not a Prisma query: the
-    // worker never needs Prisma's query compiler, so it is never loaded.)
-    await prisma.$tasks.runtime.sql.$queryRawUnsafe("SELECT 1");
+    // Open connections of the pool the worker's statements use before the clock starts: four, as the graphile-worker
+    // peer warms its pool. (Not Prisma queries: the worker never needs Prisma's query compiler, so it is never loaded.)
+    const { sql } = prisma.$tasks.runtime;
+    await Promise.all(Array.from({ length: 4 }, () => sql.$queryRawUnsafe("SELECT 1")));
     if (process.send) await controlledByBenchmark();
     return prisma;
   },
