@@ -146,7 +146,11 @@ export class Worker {
       // Readers and the one writer stop blocking each other, which several worker processes on one file need.
       await client.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
     }
-    await this.#startListener();
+    // The first claim does not wait for the LISTEN connection: once it listens, the listener wakes the loop for a
+    // look, which finds whatever was enqueued before it heard anything.
+    this.#startListener().catch((error: unknown) => {
+      this.#log({ level: "warn", event: "listen-lost", message: "could not start listening for new tasks; polling only", error: String((error as Error)?.message ?? error) });
+    });
     this.#startMaintenance();
     try {
       await this.#loop();
