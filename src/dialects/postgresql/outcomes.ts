@@ -41,14 +41,25 @@ SET status = $3::jsonb -> t.id::text ->> 1,
 WHERE ${HELD_BY_ME}
 RETURNING t.id`;
 
+/** JSON texts of frozen values: the meta every bare `undefined` shares is stringified once, not once per task. */
+const frozenTexts = new WeakMap<object, string>();
+
+function jsonText(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value !== "object" || !Object.isFrozen(value)) return JSON.stringify(value);
+  let text = frozenTexts.get(value);
+  if (text === undefined) frozenTexts.set(value, (text = JSON.stringify(value)));
+  return text;
+}
+
 /** The batch's ids as a uuid[] literal (task ids are UUIDs: nothing in them needs quoting) and its rows keyed by id. */
-function parameters<T extends Outcome>(outcomes: readonly T[], row: (outcome: T) => unknown[]): [string, string] {
+function parameters<T extends Outcome>(outcomes: readonly T[], row: (outcome: T) => string): [string, string] {
   const ids = outcomes.map((outcome) => outcome.id);
-  const rows = outcomes.map((outcome) => `"${outcome.id}":${JSON.stringify(row(outcome))}`);
+  const rows = outcomes.map((outcome) => `"${outcome.id}":${row(outcome)}`);
   return [`{${ids.join(",")}}`, `{${rows.join(",")}}`];
 }
 
-async function write<T extends Outcome>(client: SqlClient, sql: string, workerId: string, outcomes: T[], row: (outcome: T) => unknown[]) {
+async function write<T extends Outcome>(client: SqlClient, sql: string, workerId: string, outcomes: T[], row: (outcome: T) => string) {
   if (outcomes.length === 0) return [];
   const rows = await client.$queryRawUnsafe<{ id: string }[]>(sql, workerId, ...parameters(outcomes, row));
   return rows.map((written) => String(written.id));
@@ -61,17 +72,14 @@ export async function recordOutcomes(client: SqlClient, workerId: string, outcom
     if (outcome.status === "COMPLETE") completed.push(outcome);
     else failed.push(outcome);
   }
-  const written = await write(client, RECORD_COMPLETED, workerId, completed, (outcome) => [
-    outcome.attempt,
-    outcome.finishedAt.getTime(),
-    outcome.returnValue.json,
-    outcome.returnValue.meta,
-  ]);
+  const written = await write(client, RECORD_COMPLETED, workerId, completed, (outcome) =>
+    `[${outcome.attempt},${outcome.finishedAt.getTime()},${jsonText(outcome.returnValue.json)},${jsonText(outcome.returnValue.meta)}]`,
+  );
   written.push(
     ...(await write(client, RECORD_FAILED, workerId, failed, (outcome) =>
       outcome.status === "FAILED"
-        ? [outcome.attempt, outcome.status, outcome.finishedAt.getTime(), null, outcome.error]
-        : [outcome.attempt, outcome.status, null, outcome.runAfter.getTime(), outcome.error],
+        ? `[${outcome.attempt},"FAILED",${outcome.finishedAt.getTime()},null,${JSON.stringify(outcome.error)}]`
+        : `[${outcome.attempt},"NEW",null,${outcome.runAfter.getTime()},${JSON.stringify(outcome.error)}]`,
     )),
   );
   return written;
