@@ -68,6 +68,8 @@ async function rate(n: number, op: (i: number) => Promise<unknown>): Promise<num
 }
 
 // Both counts go through partial indexes (ready and lease), so polling stays cheap with a million finished rows.
+const countQueued = (client: pg.Client) =>
+  client.query<{ n: number }>(`select count(*) as n from task_results where status = 'NEW'`).then((r) => Number(r.rows[0]!.n));
 const countUnfinished = (client: pg.Client) =>
   client
     .query<{ n: number }>(
@@ -101,7 +103,11 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
       processes,
       n,
       maxMs,
-      remaining: async () => (await countUnfinished(client)) - target,
+      // As the peers poll: tasks still queued while there are any (one count), the exact remainder after that.
+      remaining: async (exact) => {
+        const queued = exact ? 0 : await countQueued(client);
+        return queued > target ? queued - target : (await countUnfinished(client)) - target;
+      },
     });
   });
 }
