@@ -1,7 +1,9 @@
 // Specification of the worker: real tasks-worker processes, and the in-process Worker, running tasks from real databases.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import pg from "pg";
 import { z } from "zod";
 import { TaskStatus, Worker, task, type TaskResult, type TasksConfig } from "../src/index.js";
+import { Completer } from "../src/worker/completer.js";
 import { allTasks, fail, flaky, record, sendEmail, sequence, unstorable } from "./fixtures/tasks.js";
 import { createApp, tasksClient } from "./support/app.js";
 import type { Provider } from "./support/databases.js";
@@ -490,5 +492,41 @@ describe.each<Provider>(["postgresql", "sqlite"])("the in-process Worker on %s",
       ["onStarted", TaskStatus.RUNNING, result.id],
       ["onFinished", TaskStatus.COMPLETE, "hello ada"],
     ]);
+  });
+});
+
+describe("the Completer on postgresql", () => {
+  test("abandon() reports an outcome whose write is under way once, not a second time when that write lands", async () => {
+    const { prisma, database } = await freshApp("postgresql");
+    const { dialect, sql } = prisma.$tasks.runtime;
+    const enqueued = await prisma.$tasks.enqueue(record, { key: "held-up" });
+    const [claimed] = await dialect.claimTasks(sql, { queues: "*", backend: undefined, leaseMs: 60_000, limit: 1, workerId: "writer" });
+    expect(claimed!.id).toBe(enqueued.id);
+
+    // Another connection holds the row, so the outcome's UPDATE waits for it.
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT 1 FROM task_results WHERE id = $1 FOR UPDATE", [enqueued.id]);
+      const completer = new Completer(dialect, sql, "writer", () => {});
+      const reports: boolean[] = [];
+      completer.record({ id: enqueued.id, attempt: 1, status: "COMPLETE", returnValue: { json: "done", meta: null }, finishedAt: new Date() }, (written) =>
+        reports.push(written),
+      );
+      await eventually("the outcome's write waits on the row lock", async () => {
+        const { rows } = await blocker.query("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted");
+        return rows[0].n > 0;
+      });
+
+      completer.abandon();
+      expect(reports).toEqual([false]);
+      await blocker.query("COMMIT");
+      await eventually("the write lands", async () => (await enqueued.refresh()).status === TaskStatus.COMPLETE);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(reports).toEqual([false]);
+    } finally {
+      await blocker.end();
+    }
   });
 });

@@ -157,6 +157,8 @@ export class Completer {
           this.#failing--;
         }
         this.#batchesWritten++;
+        // abandon() reported every outcome of this batch unwritten while the write was under way: once is enough.
+        if (this.#abandoned.signal.aborted) return;
         rest = rest.slice(part.length);
         for (const entry of part) entry.done(written.has(entry.outcome.id));
       }
