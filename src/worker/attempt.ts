@@ -24,7 +24,7 @@ export class AttemptAbort {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
-  /** Ends the running attempt: set while the task's function runs. */
+  /** Ends the running attempt (its promise rejects with the reason); after the attempt has settled it does nothing. */
   onAbort: ((reason: unknown) => void) | undefined;
 
   get aborted(): boolean {
