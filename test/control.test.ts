@@ -107,7 +107,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     expect((await prisma.$tasks.cancel(failed.id)).status).toBe(TaskStatus.FAILED);
 
     expect(await prisma.taskResult.findMany({ orderBy: { id: "asc" } })).toEqual(before);
-  });
+  }, 180_000);
 
   test("cancelling twice is harmless: the second call reports CANCELLED and adds nothing", async () => {
     const { prisma } = await freshApp(provider);
@@ -129,7 +129,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
 
   test("a RUNNING task gets the request recorded; an attempt that completes stays COMPLETE", async () => {
     const { prisma, database } = await freshApp(provider);
-    const { id } = await prisma.$tasks.enqueue(holdOnce, { key: "finishes", ms: 1500 });
+    const { id } = await prisma.$tasks.enqueue(holdOnce, { key: "finishes", ms: 5000 });
     const worker = startWorker(database, ["--no-startup-delay"]);
     await eventually("the task to start", async () => (await executions(prisma, "finishes")) === 1);
 
@@ -142,7 +142,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     expect(finished).toMatchObject({ status: TaskStatus.COMPLETE, errors: [], returnValue: "held by attempt 1" });
     worker.child.kill("SIGTERM");
     expect((await worker.exited).code).toBe(0);
-  });
+  }, 180_000);
 
   test("a RUNNING task whose attempt then fails ends CANCELLED, and no retry follows", async () => {
     const { prisma, database } = await freshApp(provider);
@@ -163,7 +163,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     expect(result).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 1, isFinished: true });
     expect(result.errors.map((error) => error.exceptionClass)).toEqual(["TaskAborted", "TaskCancelled"]);
     expect(await executions(prisma, "aborted")).toBe(1);
-  });
+  }, 180_000);
 
   test("a held task's outcome write turns a failed attempt or a retry into CANCELLED, and keeps a completed one", async () => {
     const { prisma } = await freshApp(provider);
@@ -243,7 +243,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     await drain(database);
     expect(await executions(prisma, "kept")).toBe(1);
     expect(await executions(prisma, "cancelled")).toBe(0);
-  });
+  }, 180_000);
 
   test("a tx kept past its $transaction refuses to cancel, naming the task", async () => {
     const { prisma } = await freshApp(provider);
@@ -324,13 +324,13 @@ describe("cancel on postgresql only", () => {
           expect(await executions(prisma, "undecided")).toBe(0);
           throw new Error("roll back");
         },
-        { timeout: 30_000 },
+        { timeout: 150_000 },
       ),
     ).rejects.toThrow("roll back");
 
     await drain(database);
     expect(await executions(prisma, "undecided")).toBe(1);
-  });
+  }, 180_000);
 
   test("cancelling a RUNNING task notifies its holder on the cancel channel at commit, never after a rollback", async () => {
     const { prisma, database } = await freshApp("postgresql");
@@ -375,7 +375,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("retry on %s", (provider) => {
     expect(done.errors).toHaveLength(3);
     expect(done.workerIds).toHaveLength(4);
     expect(await executions(prisma, "again")).toBe(4);
-  });
+  }, 180_000);
 
   test("result.retry() sends a CANCELLED task back to NEW in place; it runs once", async () => {
     const { prisma, database } = await freshApp(provider);
