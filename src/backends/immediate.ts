@@ -2,7 +2,7 @@
 // transaction; never after a rollback). For tests and scripts.
 import type { StoredTask } from "../dialects/types.js";
 import { TaskResult, TaskStatus, type TaskResultData } from "../result.js";
-import { AttemptAbort, runAttempt } from "../worker/attempt.js";
+import { AttemptAbort, runAttempt } from "../attempt.js";
 import { MemoryBackend } from "./memory.js";
 import { withOutcome } from "./stored.js";
 import type { PreparedTask, TaskHooks } from "./types.js";

@@ -7,7 +7,7 @@ import type { Outcome, SqlClient, StoredTask } from "../dialects/types.js";
 import { InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, type TasksRuntime } from "../tasks-client.js";
-import { AttemptAbort, runAttempt } from "./attempt.js";
+import { AttemptAbort, runAttempt } from "../attempt.js";
 import { Completer } from "./completer.js";
 import { Listener } from "./listener.js";
 import type { Log } from "./log.js";

@@ -1,10 +1,11 @@
-// One attempt at a task: check its args, run its function with a context, and turn what happened into an Outcome.
-import type { Outcome, StoredTask } from "../dialects/types.js";
-import { TaskTimeout, UnknownTask } from "../errors.js";
-import { TaskResult, errorFromException, type ResultSource } from "../result.js";
-import { deserialize, serialize } from "../serialization.js";
-import type { AnyTask, TaskContext } from "../task.js";
-import { resultData } from "../backends/stored.js";
+// One attempt at a task, for the worker and the immediate backend alike: check its args, run its function with a
+// context, and turn what happened into an Outcome.
+import type { Outcome, StoredTask } from "./dialects/types.js";
+import { TaskTimeout, UnknownTask } from "./errors.js";
+import { TaskResult, errorFromException, type ResultSource } from "./result.js";
+import { deserialize, serialize } from "./serialization.js";
+import type { AnyTask, TaskContext } from "./task.js";
+import { resultData } from "./backends/stored.js";
 
 /** Retry delays are clamped to this range, whatever a task's retryDelay returns. */
 const MAX_RETRY_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
