@@ -158,6 +158,45 @@ export class TaskResultNotReady extends TasksError {
   }
 }
 
+/** getResult was called where no backend keeps results to read back (the immediate backend keeps none). */
+export class GetResultNotSupported extends TasksError {
+  readonly id: string;
+  /** The aliases of the configured backends, none of which keeps results. */
+  readonly backendAliases: readonly string[];
+
+  constructor(id: string, backendAliases: readonly string[]) {
+    super(
+      `getResult(${describeValue(id)}): no configured backend keeps results to read back (${quoteList(backendAliases)}: ` +
+        `immediate backends run each task before enqueue returns and keep nothing after; supportsGetResult is false). ` +
+        `Fix: use the TaskResult that enqueue returned (it is final, and refresh() works on it), or enqueue to a ` +
+        `database backend when results must be found by id later.`,
+    );
+    this.id = id;
+    this.backendAliases = backendAliases;
+  }
+}
+
+/** The *_meta column of a stored row cannot be applied to its value: it was edited, or written by other software. */
+export class CorruptStoredValue extends TasksError {
+  readonly taskId: string;
+  readonly taskName: string;
+  readonly column: "args_meta" | "return_value_meta";
+
+  constructor(params: { taskId: string; taskName: string; column: "args_meta" | "return_value_meta" }, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const value = params.column === "args_meta" ? "args" : "return value";
+    super(
+      `Task "${params.taskName}" (${params.taskId}): the stored ${value} cannot be read back, because its ` +
+        `${params.column} column is not what prisma-tasks wrote (${reason}). Fix: put back the ${params.column} ` +
+        `prisma-tasks stored (null when the value is plain JSON), or delete the row; edit only the plain JSON column.`,
+      { cause },
+    );
+    this.taskId = params.taskId;
+    this.taskName = params.taskName;
+    this.column = params.column;
+  }
+}
+
 /** A task or enqueue call names a backend alias that was not given to withTasks. */
 export class UnknownBackend extends TasksError {
   readonly alias: string;

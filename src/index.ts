@@ -1,6 +1,8 @@
 // The public API of prisma-tasks: everything users import comes from here.
 export {
+  CorruptStoredValue,
   DuplicateTaskName,
+  GetResultNotSupported,
   InvalidConfig,
   InvalidTask,
   InvalidTaskArguments,

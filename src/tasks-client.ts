@@ -2,7 +2,14 @@
 import type { Backend, PreparedTask, TaskHooks } from "./backends/index.js";
 import { DummyBackend } from "./backends/index.js";
 import type { Dialect, SqlClient } from "./dialects/types.js";
-import { InvalidTask, QueueNotServed, TaskResultDoesNotExist, TransactionClosed, UnknownBackend } from "./errors.js";
+import {
+  GetResultNotSupported,
+  InvalidTask,
+  QueueNotServed,
+  TaskResultDoesNotExist,
+  TransactionClosed,
+  UnknownBackend,
+} from "./errors.js";
 import { newTaskId } from "./ids.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
@@ -23,6 +30,29 @@ export interface TasksRuntime {
   /** Where statements outside any transaction go: a pool of prisma-tasks' own on PostgreSQL, else `client`. */
   readonly sql: SqlClient;
   readonly hooks: TaskHooks;
+}
+
+/** Refuses what the backend cannot honour, as Django's validate_task does, rather than silently ignore it. */
+function checkCapabilities(backend: Backend, task: AnyTask, runAfter: Date | number | undefined): void {
+  const which = `backend "${backend.alias}" (${backend.kind})`;
+  if (runAfter !== undefined && !backend.capabilities.supportsDefer) {
+    throw new InvalidTask({
+      taskName: task.name,
+      field: "runAfter",
+      value: runAfter,
+      rule:
+        `cannot be honoured by ${which}: it runs each task as soon as it is enqueued (supportsDefer is false). ` +
+        `Fix: leave runAfter out for this backend, or enqueue to a database backend (the dummy backend records runAfter)`,
+    });
+  }
+  if (task.priority !== 0 && !backend.capabilities.supportsPriority) {
+    throw new InvalidTask({
+      taskName: task.name,
+      field: "priority",
+      value: task.priority,
+      rule: `cannot be honoured by ${which} (supportsPriority is false). Fix: leave priority at 0 for this backend`,
+    });
+  }
 }
 
 export class TasksClient {
@@ -59,13 +89,18 @@ export class TasksClient {
     return (await this.#enqueue(task, argsList, options, true)) as TaskResult<ArgsOf<T>, ReturnOf<T>>[];
   }
 
-  /** The result with this id, from whichever backend holds it. Throws TaskResultDoesNotExist. */
+  /**
+   * The result with this id, from whichever backend holds it. Throws TaskResultDoesNotExist, or GetResultNotSupported
+   * when no backend keeps results (only immediate backends are configured).
+   */
   async getResult<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
+    const keeping = [...this.runtime.backends.values()].filter((backend) => backend.getResult !== undefined);
+    if (keeping.length === 0) throw new GetResultNotSupported(String(id), [...this.runtime.backends.keys()]);
     if (typeof id === "string" && id.length > 0) {
       const scope = this.#currentTransaction();
       const client = scope?.open ? scope.tx : this.runtime.sql;
-      for (const backend of this.runtime.backends.values()) {
-        const result = await backend.getResult(id, client);
+      for (const backend of keeping) {
+        const result = await backend.getResult!(id, client);
         if (result) return result as TaskResult<A, R>;
       }
     }
@@ -132,6 +167,7 @@ export class TasksClient {
     if (backend.queues !== "*" && !backend.queues.includes(placed.queueName)) {
       throw new QueueNotServed(task.name, placed.queueName, backend.alias, backend.queues);
     }
+    checkCapabilities(backend, placed, checked.runAfter ?? placed.runAfter);
     const enqueuedAt = new Date();
     const runAfter = placed.resolveRunAfter(enqueuedAt, checked.runAfter);
     const prepared: PreparedTask[] = argsList.map((args, index) => {

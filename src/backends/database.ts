@@ -8,7 +8,7 @@ import type { Backend, PreparedTask } from "./types.js";
 
 export class DatabaseBackend implements Backend {
   readonly kind = "database";
-  readonly capabilities = { joinsTransactions: true, persistsResults: true, usesWorkers: true, supportsDefer: true, supportsPriority: true };
+  readonly capabilities = { joinsTransactions: true, supportsGetResult: true, usesWorkers: true, supportsDefer: true, supportsPriority: true };
   readonly #dialect: Dialect;
   readonly #source: ResultSource;
 

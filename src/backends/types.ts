@@ -8,13 +8,14 @@ export type BackendKind = "database" | "immediate" | "dummy";
 export interface BackendCapabilities {
   /** Writes through the caller's interactive transaction; otherwise enqueue waits for the commit to act at all. */
   readonly joinsTransactions: boolean;
-  /** Results survive the process and can be read back with getResult. */
-  readonly persistsResults: boolean;
+  /** getResult finds results by id from any process (Django's `supports_get_result`); the dummy backend's are found in
+   * its own process only, and the immediate backend keeps none. */
+  readonly supportsGetResult: boolean;
   /** Tasks run in worker processes (`tasks-worker`), not in the caller. */
   readonly usesWorkers: boolean;
-  /** `runAfter` delays the task. */
+  /** `runAfter` delays the task. Without it, enqueue refuses a runAfter (InvalidTask) rather than ignore it. */
   readonly supportsDefer: boolean;
-  /** `priority` orders the tasks. */
+  /** `priority` orders waiting tasks. Without it, enqueue refuses a priority other than 0 (InvalidTask). */
   readonly supportsPriority: boolean;
 }
 
@@ -37,8 +38,8 @@ export interface Backend {
   pending(task: PreparedTask): TaskResult;
   /** Runs tasks just stored, in this process: the immediate backend. Others leave them to workers. */
   run?(tasks: readonly PreparedTask[]): Promise<TaskResult[]>;
-  /** The result with this id, or undefined when this backend has none. */
-  getResult(id: string, client: SqlClient): Promise<TaskResult | undefined>;
+  /** The result with this id, or undefined when this backend has none. Absent on a backend that keeps no results. */
+  getResult?(id: string, client: SqlClient): Promise<TaskResult | undefined>;
 }
 
 /** Lifecycle hooks given to withTasks. They run after the fact and never change an outcome. */
