@@ -511,7 +511,7 @@ describe("the Completer on postgresql", () => {
       await blocker.query("SELECT 1 FROM task_results WHERE id = $1 FOR UPDATE", [enqueued.id]);
       const completer = new Completer(dialect, sql, "writer", () => {});
       const reports: boolean[] = [];
-      completer.record({ id: enqueued.id, attempt: 1, status: "COMPLETE", returnValue: { json: "done", meta: null }, finishedAt: new Date() }, (written) =>
+      completer.record({ id: enqueued.id, attempt: 1, status: "COMPLETE", returnValue: { json: JSON.stringify("done"), meta: null }, finishedAt: new Date() }, (written) =>
         reports.push(written),
       );
       await eventually("the outcome's write waits on the row lock", async () => {

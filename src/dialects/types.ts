@@ -1,6 +1,6 @@
 // What every SQL dialect offers the backends and the worker: one method per operation on task_results.
 import type { TaskError, TaskResultData } from "../result.js";
-import type { Stored } from "../serialization.js";
+import type { Stored, StoredText } from "../serialization.js";
 
 /** The part of a Prisma client (or transaction client) the dialects use: raw SQL with positional parameters. */
 export interface SqlClient {
@@ -34,7 +34,7 @@ export interface ClaimRequest {
 
 /** What an attempt ended with, written by the worker that holds the task (matched by worker id and attempt). */
 export type Outcome =
-  | { id: string; attempt: number; status: "COMPLETE"; returnValue: Stored; finishedAt: Date }
+  | { id: string; attempt: number; status: "COMPLETE"; returnValue: StoredText; finishedAt: Date }
   | { id: string; attempt: number; status: "FAILED"; error: TaskError; finishedAt: Date }
   /** A failed attempt with attempts left: back to NEW, to run again after `runAfter`. */
   | { id: string; attempt: number; status: "NEW"; error: TaskError; runAfter: Date };

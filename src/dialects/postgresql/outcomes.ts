@@ -16,7 +16,8 @@ type Failed = Exclude<Outcome, Completed>;
 const RELEASE_LEASE = "locked_by = NULL, heartbeat_at = NULL, lease_expires_at = NULL";
 const HELD_BY_ME = "t.id = ANY($2::uuid[]) AND t.locked_by = $1 AND t.attempts = ($3::jsonb -> t.id::text ->> 0)::int";
 
-/** Each row's values: [attempt, finished at (epoch ms), return_value, return_value_meta]. */
+/** Each row's values: [attempt, finished at (epoch ms), return_value, return_value_meta], the last two as the JSON
+ * texts taken when the task returned. */
 const RECORD_COMPLETED = `
 UPDATE task_results AS t
 SET status = 'COMPLETE',
@@ -41,17 +42,6 @@ SET status = $3::jsonb -> t.id::text ->> 1,
 WHERE ${HELD_BY_ME}
 RETURNING t.id`;
 
-/** JSON texts of frozen values: the meta every bare `undefined` shares is stringified once, not once per task. */
-const frozenTexts = new WeakMap<object, string>();
-
-function jsonText(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value !== "object" || !Object.isFrozen(value)) return JSON.stringify(value);
-  let text = frozenTexts.get(value);
-  if (text === undefined) frozenTexts.set(value, (text = JSON.stringify(value)));
-  return text;
-}
-
 /** The batch's ids as a uuid[] literal (task ids are UUIDs: nothing in them needs quoting) and its rows keyed by id. */
 function parameters<T extends Outcome>(outcomes: readonly T[], row: (outcome: T) => string): [string, string] {
   const ids = outcomes.map((outcome) => outcome.id);
@@ -73,7 +63,7 @@ export async function recordOutcomes(client: SqlClient, workerId: string, outcom
     else failed.push(outcome);
   }
   const written = await write(client, RECORD_COMPLETED, workerId, completed, (outcome) =>
-    `[${outcome.attempt},${outcome.finishedAt.getTime()},${jsonText(outcome.returnValue.json)},${jsonText(outcome.returnValue.meta)}]`,
+    `[${outcome.attempt},${outcome.finishedAt.getTime()},${outcome.returnValue.json},${outcome.returnValue.meta ?? "null"}]`,
   );
   written.push(
     ...(await write(client, RECORD_FAILED, workerId, failed, (outcome) =>
