@@ -11,6 +11,7 @@ import {
   UnknownBackend,
 } from "./errors.js";
 import { newTaskId } from "./ids.js";
+import type { Reporter } from "./reporter.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
 import { validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
@@ -30,6 +31,8 @@ export interface TasksRuntime {
   /** Where statements outside any transaction go: a pool of prisma-tasks' own on PostgreSQL, else `client`. */
   readonly sql: SqlClient;
   readonly hooks: TaskHooks;
+  /** Where hook and after-commit failures go: the app's log, or a running worker's. */
+  readonly reporter: Reporter;
 }
 
 /** Refuses what the backend cannot honour, as Django's validate_task does, rather than silently ignore it. */

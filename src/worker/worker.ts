@@ -43,6 +43,8 @@ export class Worker {
   readonly queues: readonly string[] | "*";
   readonly #runtime: TasksRuntime;
   readonly #log: Log;
+  /** The log the worker was given, if any. */
+  readonly #ownLog: Log | undefined;
   /** Whether info entries are kept: when not, the two per task are never built. */
   readonly #logsInfo: boolean;
   readonly #completer: Completer;
@@ -91,6 +93,7 @@ export class Worker {
     // Only when several database backends share task_results must claims tell their rows apart.
     this.#sharedTable = [...this.#runtime.backends.values()].filter((each) => each instanceof DatabaseBackend).length > 1;
     this.#log = setup.log ?? (() => {});
+    this.#ownLog = setup.log;
     this.#logsInfo = setup.log !== undefined && (setup.log.enabled?.("info") ?? true);
     this.#sql = this.#runtime.sql;
     this.#completer = new Completer(this.#runtime.dialect, this.#sql, this.options.workerId, this.#log);
@@ -152,6 +155,8 @@ export class Worker {
       this.#log({ level: "warn", event: "listen-lost", message: "could not start listening for new tasks; polling only", error: String((error as Error)?.message ?? error) });
     });
     this.#startMaintenance();
+    // Hook failures go to this worker's log while it runs (to the app's log when the worker was given none).
+    const stopReporting = this.#ownLog && this.#runtime.reporter.redirect(this.#ownLog);
     try {
       await this.#loop();
     } finally {
@@ -166,6 +171,7 @@ export class Worker {
         this.#log({ level: "warn", event: "outcomes-abandoned", message: `stopped with ${unwritten} outcome(s) unwritten; their leases will run out and another worker will retry them` });
       }
       await this.#listener?.stop();
+      stopReporting?.();
     }
   }
 
