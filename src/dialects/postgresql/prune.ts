@@ -12,20 +12,16 @@ function matching(allQueues: boolean, queuesParameter: number): string {
 
 const COUNTS = `count(*) FILTER (WHERE status = 'COMPLETE')::int AS complete, count(*) FILTER (WHERE status = 'FAILED')::int AS failed`;
 
-// The batch is picked by ctid, the row's physical place, which the DELETE reaches without an index lookup. Its rows are
-// locked as they are picked (SKIP LOCKED passes over rows someone is changing), so none can change status, by a retry
-// say, between the pick and the delete.
+// The batch is picked by ctid, the row's physical place, which the DELETE reaches without an index lookup. The DELETE
+// tests the conditions again: a row changed since the pick (a retry sent it back to NEW, say) is checked as it is now.
 const deleteSql = (allQueues: boolean) =>
   perTable(
     (table) => `
-WITH batch AS (
-  SELECT ctid FROM ${table}
-  WHERE ${matching(allQueues, 4)}
-  ORDER BY finished_at
-  LIMIT $3
-  FOR UPDATE SKIP LOCKED
-), deleted AS (
-  DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch)) RETURNING status
+WITH deleted AS (
+  DELETE FROM ${table}
+  WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${matching(allQueues, 4)} ORDER BY finished_at LIMIT $3))
+    AND ${matching(allQueues, 4)}
+  RETURNING status
 )
 SELECT ${COUNTS} FROM deleted`,
   );
