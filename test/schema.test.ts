@@ -28,7 +28,8 @@ async function databaseInSchema(schema: string): Promise<TestDatabase> {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    await client.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"`);
+    const quoted = `"${schema.replace(/"/g, '""')}"`;
+    await client.query(`CREATE SCHEMA ${quoted}; SET search_path TO ${quoted}`);
     for (const migration of (await readMigrations("postgresql")).migrationDirectories) {
       const { content } = migration.migrationFile;
       if (content.tag === "ok") await client.query(content.value);
@@ -150,4 +151,16 @@ describe(`task_results in PostgreSQL schema "${SCHEMA}"`, () => {
       await byUrl.$disconnect();
     }
   });
+});
+
+test('a schema whose name needs quoting (Tenant "A") works as well: enqueue, claim, getResult', async () => {
+  const tenant = await databaseInSchema('Tenant "A"');
+  const app = appClient(tenant);
+  try {
+    const result = await app.$tasks.enqueue(noop);
+    await runUntilIdle(app);
+    expect((await app.$tasks.getResult(result.id)).status).toBe(TaskStatus.COMPLETE);
+  } finally {
+    await app.$disconnect();
+  }
 });
