@@ -1,10 +1,7 @@
 // withTasks(): the Prisma client extension that adds $tasks and binds enqueues to interactive transactions.
 import { Prisma } from "@prisma/client/extension";
 import { createBackends, type BackendConfig, type TaskHooks } from "./backends/index.js";
-import { dialectFor } from "./dialects/index.js";
-import { connectionConfigOf } from "./dialects/postgresql/connection.js";
-import { PgSqlClient } from "./dialects/postgresql/pool.js";
-import type { SqlClient } from "./dialects/types.js";
+import { dialectFor, type SqlClient } from "./dialects/index.js";
 import { InvalidConfig, NestedTransaction } from "./errors.js";
 import { TaskRegistry, type AnyTask } from "./task.js";
 import { TasksClient } from "./tasks-client.js";
@@ -38,15 +35,6 @@ function transactionClient(tx: SqlClient, $tasks: TasksClient): SqlClient {
   const client = new Proxy(tx, { get: (target, key) => (key === "$tasks" ? $tasks : Reflect.get(target, key)) });
   transactionClients.add(client);
   return client;
-}
-
-/** The provider Prisma reports for the client; the extension needs it to pick its SQL. */
-function providerOf(client: object): string {
-  const provider = (client as { _activeProvider?: unknown })._activeProvider;
-  if (typeof provider !== "string") {
-    throw new InvalidConfig("withTasks could not tell which database this Prisma client uses. Fix: apply withTasks to a PrismaClient from prisma-client or prisma-client-js, version 7.");
-  }
-  return provider;
 }
 
 async function runAfterCommit(scope: TransactionScope, reporter: Reporter): Promise<void> {
@@ -87,11 +75,8 @@ export function withTasks(config: TasksConfig) {
 
   return Prisma.defineExtension((client) => {
     const sqlClient = client as unknown as SqlClient;
-    const dialect = dialectFor(providerOf(client));
-    // On PostgreSQL, statements outside the app's transactions skip Prisma's per-query overhead (enqueue's only
-    // statement, and a worker's claims and outcomes) through a small pool on the adapter's own settings.
-    const connection = dialect.provider === "postgresql" ? connectionConfigOf(client) : undefined;
-    const pool = connection ? new PgSqlClient(connection, POOL_SIZE) : undefined;
+    const dialect = dialectFor(client);
+    const pool = dialect.openPool(POOL_SIZE);
     const sql = pool ?? sqlClient;
     const $tasks = new TasksClient({
       registry,

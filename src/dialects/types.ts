@@ -1,4 +1,5 @@
-// What every SQL dialect offers the backends and the worker: one method per operation on task_results.
+// What every database dialect offers the backends and the worker: one method per operation on task_results, and the
+// connections, wake-ups and preparation that differ from one database to the next.
 import type { TaskError, TaskResultData } from "../result.js";
 import type { Stored, StoredText } from "../serialization.js";
 
@@ -50,7 +51,6 @@ export interface PruneRequest {
   completeBefore: Date;
   failedBefore: Date;
   queues: readonly string[] | "*";
-  dryRun: boolean;
 }
 
 export interface PruneCounts {
@@ -58,11 +58,25 @@ export interface PruneCounts {
   failed: number;
 }
 
+/** prisma-tasks' own connections to the app's database, for statements outside the app's transactions. */
+export interface OwnPool extends SqlClient {
+  end(): Promise<void>;
+}
+
+/** Wake-ups a worker listens to; `stop()` ends them. */
+export interface WakeUps {
+  stop(): Promise<void>;
+}
+
+/** A line a dialect has for the worker's log (the worker's Log takes it as it is). */
+export type DialectLog = (entry: { level: "info" | "warn"; event: string; message: string; error?: string }) => void;
+
+/**
+ * One database as prisma-tasks uses it, made for one Prisma client (dialectFor): its table's place, its connection
+ * settings. The statements take the client to run on, which is the app's transaction, its client or the own pool.
+ */
 export interface Dialect {
-  readonly provider: "postgresql" | "sqlite";
-  /** Whether enqueue wakes workers through NOTIFY, delivered at commit. */
-  readonly notifies: boolean;
-  /** Inserts all rows in one statement, all or nothing. */
+  /** Inserts all rows in one statement, all or nothing, and wakes listening workers once they commit. */
   insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void>;
   /** Marks up to `limit` ready tasks RUNNING for this worker and returns them in claim order. */
   claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
@@ -74,6 +88,21 @@ export interface Dialect {
   rescueExpired(client: SqlClient): Promise<RescueCounts>;
   /** Puts tasks this worker holds but will not run back to NEW, keeping their attempt count. */
   releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
-  prune(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;
+  /** Deletes up to `limit` finished rows the request matches, oldest first; fewer than `limit` once none are left. */
+  pruneBatch(client: SqlClient, request: PruneRequest, limit: number): Promise<PruneCounts>;
+  /** Counts the finished rows the request matches (a dry run of prune). */
+  countPrunable(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;
   fetchTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
+
+  /** A pool of `size` connections of prisma-tasks' own, or undefined when statements go through the Prisma client. */
+  openPool(size: number): OwnPool | undefined;
+  /**
+   * Calls `onWake` with the queue of each task enqueued ready, and with undefined when wake-ups may have been missed
+   * (after a reconnect); undefined when this database or connection cannot, and the worker polls.
+   */
+  listen(onWake: (queue: string | undefined) => void, log: DialectLog): WakeUps | undefined;
+  /** Sets up the database for workers before their first claim (SQLite: WAL journal mode), saying so in the log. */
+  prepareWorker(client: SqlClient, log: DialectLog): Promise<void>;
+  /** Where the client connects, for the worker's start-up line: host, port and database; never a password. */
+  describeConnection(): string;
 }

@@ -7,6 +7,7 @@ import type { TasksWorkerConfig } from "../config.js";
 import { TasksError } from "../errors.js";
 import { TasksClient } from "../tasks-client.js";
 import { LOG_LEVELS, streamLog, type LogFormat, type LogLevel } from "./log.js";
+import { DEFAULT_PRUNE_BATCH_SIZE, pruneTasks, type PruneProgress } from "./prune.js";
 import { Worker } from "./worker.js";
 
 export const USAGE = `Usage:
@@ -15,12 +16,15 @@ export const USAGE = `Usage:
                [--no-startup-delay] [--log-format text|json] [--log-level info|warn|error]
                [--lease-ms 60000] [--prefetch N]
   tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
-                     [--queue emails,default | '*'] [--dry-run]`;
+                     [--queue emails,default | '*'] [--dry-run] [--batch-size 5000]`;
 
 /** A problem with the command line or the config: exit code 2 with a one-line reason. */
 class UsageError extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** A prune of many batches prints its progress every this many batches, or sooner when this long has passed. */
+const PROGRESS_BATCHES = 10;
+const PROGRESS_MS = 5_000;
 
 function number(option: string, text: string | undefined, check: (value: number) => boolean, rule: string): number | undefined {
   if (text === undefined) return undefined;
@@ -60,6 +64,7 @@ function parse(argv: readonly string[]) {
         "min-age-days": { type: "string" },
         "failed-min-age-days": { type: "string" },
         "dry-run": { type: "boolean" },
+        "batch-size": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -69,12 +74,20 @@ function parse(argv: readonly string[]) {
 }
 
 const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "log-level", "lease-ms", "prefetch"] as const;
-const PRUNE_ONLY = ["min-age-days", "failed-min-age-days", "dry-run"] as const;
+const PRUNE_ONLY = ["min-age-days", "failed-min-age-days", "dry-run", "batch-size"] as const;
 
 export type Command =
   | { kind: "help" }
   | { kind: "work"; config: string; logFormat: LogFormat; logLevel: LogLevel; worker: Record<string, unknown> }
-  | { kind: "prune"; config: string; minAgeDays: number; failedMinAgeDays: number; queues: readonly string[] | "*"; dryRun: boolean };
+  | {
+      kind: "prune";
+      config: string;
+      minAgeDays: number;
+      failedMinAgeDays: number;
+      queues: readonly string[] | "*";
+      dryRun: boolean;
+      batchSize: number;
+    };
 
 export function parseCommand(argv: readonly string[]): Command {
   const { values, positionals } = parse(argv);
@@ -88,11 +101,15 @@ export function parseCommand(argv: readonly string[]): Command {
   const has = (name: string) => (values as Record<string, unknown>)[name] !== undefined;
   if (positionals[0] === "prune") {
     const misplaced = WORKER_ONLY.find(has);
-    if (misplaced) throw new UsageError(`--${misplaced} is a worker option; prune takes --min-age-days, --failed-min-age-days, --queue, --dry-run`);
+    if (misplaced) throw new UsageError(`--${misplaced} is a worker option; prune takes --min-age-days, --failed-min-age-days, --queue, --dry-run, --batch-size`);
     const minAgeDays = number("min-age-days", values["min-age-days"], (v) => Number.isFinite(v) && v >= 0, "a number of days, 0 or more") ?? 14;
     const failedMinAgeDays =
       number("failed-min-age-days", values["failed-min-age-days"], (v) => Number.isFinite(v) && v >= 0, "a number of days, 0 or more") ?? minAgeDays;
-    return { kind: "prune", config, minAgeDays, failedMinAgeDays, queues: queues(values.queue) ?? "*", dryRun: values["dry-run"] ?? false };
+    const batchSize =
+      number("batch-size", values["batch-size"], (v) => Number.isInteger(v) && v >= 1 && v <= 1_000_000, "a whole number from 1 to 1000000") ??
+      DEFAULT_PRUNE_BATCH_SIZE;
+    const dryRun = values["dry-run"] ?? false;
+    return { kind: "prune", config, minAgeDays, failedMinAgeDays, queues: queues(values.queue) ?? "*", dryRun, batchSize };
   }
   const misplaced = PRUNE_ONLY.find(has);
   if (misplaced) throw new UsageError(`--${misplaced} belongs to "tasks-worker prune"`);
@@ -226,15 +243,25 @@ async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited
 }
 
 async function prune(command: Extract<Command, { kind: "prune" }>, prisma: { $tasks: TasksClient }): Promise<number> {
-  const { dialect, client } = prisma.$tasks.runtime;
-  const now = Date.now();
-  const counts = await dialect.prune(client, {
-    completeBefore: new Date(now - command.minAgeDays * DAY_MS),
-    failedBefore: new Date(now - command.failedMinAgeDays * DAY_MS),
-    queues: command.queues,
-    dryRun: command.dryRun,
-  });
+  const { dialect, sql } = prisma.$tasks.runtime;
+  const started = Date.now();
   const scope = command.queues === "*" ? "all queues" : `queues ${command.queues.join(",")}`;
+  let reported = started;
+  const onBatch = (progress: PruneProgress) => {
+    const now = Date.now();
+    if (progress.batches % PROGRESS_BATCHES !== 0 && now - reported < PROGRESS_MS) return;
+    reported = now;
+    console.log(
+      `prune (${scope}): deleted ${progress.complete + progress.failed} so far (${progress.complete} COMPLETE, ` +
+        `${progress.failed} FAILED) in ${progress.batches} batch(es), ${((now - started) / 1000).toFixed(1)} s`,
+    );
+  };
+  const request = {
+    completeBefore: new Date(started - command.minAgeDays * DAY_MS),
+    failedBefore: new Date(started - command.failedMinAgeDays * DAY_MS),
+    queues: command.queues,
+  };
+  const counts = await pruneTasks(dialect, sql, request, { batchSize: command.batchSize, dryRun: command.dryRun, onBatch });
   const verb = command.dryRun ? "would delete" : "deleted";
   console.log(
     `prune (${scope}): ${verb} ${counts.complete} COMPLETE task(s) finished over ${command.minAgeDays} day(s) ago and ` +

@@ -2,17 +2,14 @@
 import { performance } from "node:perf_hooks";
 import { DatabaseBackend } from "../backends/database.js";
 import { resultData, withOutcome } from "../backends/stored.js";
-import { NOTIFY_CHANNEL } from "../dialects/index.js";
-import type { Outcome, SqlClient, StoredTask } from "../dialects/types.js";
+import type { Outcome, SqlClient, StoredTask, WakeUps } from "../dialects/types.js";
 import { InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, type TasksRuntime } from "../tasks-client.js";
 import { AttemptAbort, runAttempt } from "../attempt.js";
 import { Completer } from "./completer.js";
-import { Listener } from "./listener.js";
 import type { Log } from "./log.js";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
-import { connectionConfigOf } from "../dialects/postgresql/connection.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
 /** Claims out at once (see #loop). */
@@ -54,7 +51,7 @@ export class Worker {
   /** Attempts started and not yet settled (run, outcome written, hooks called). */
   #executing = 0;
   #onSettled: (() => void) | undefined;
-  #listener: Listener | undefined;
+  #listener: WakeUps | undefined;
   #timers: NodeJS.Timeout[] = [];
   #wake: (() => void) | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
@@ -110,12 +107,9 @@ export class Worker {
     return this.options.workerId;
   }
 
-  /** Where the worker connects (password masked), for its start-up line. */
+  /** Where the worker connects (host, port, database; never the password), for its start-up line. */
   get database(): string {
-    const config = connectionConfigOf(this.#runtime.client);
-    const url = typeof config?.connectionString === "string" ? config.connectionString : undefined;
-    if (url) return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1****@");
-    return this.#runtime.dialect.provider;
+    return this.#runtime.dialect.describeConnection();
   }
 
   /** Runs until stopped; resolves once every claimed task has finished and its outcome is written. */
@@ -145,15 +139,8 @@ export class Worker {
   async #run(): Promise<void> {
     const { dialect, client } = this.#runtime;
     if (this.options.startupDelay) await this.#sleep(Math.random() * this.options.intervalMs);
-    if (dialect.provider === "sqlite") {
-      // Readers and the one writer stop blocking each other, which several worker processes on one file need.
-      await client.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
-    }
-    // The first claim does not wait for the LISTEN connection: once it listens, the listener wakes the loop for a
-    // look, which finds whatever was enqueued before it heard anything.
-    this.#startListener().catch((error: unknown) => {
-      this.#log({ level: "warn", event: "listen-lost", message: "could not start listening for new tasks; polling only", error: String((error as Error)?.message ?? error) });
-    });
+    await dialect.prepareWorker(client, this.#log);
+    this.#startListener();
     this.#startMaintenance();
     // Hook failures go to this worker's log while it runs (to the app's log when the worker was given none).
     const stopReporting = this.#ownLog && this.#runtime.reporter.redirect(this.#ownLog);
@@ -378,16 +365,8 @@ export class Worker {
     }
   }
 
-  async #startListener(): Promise<void> {
-    const { dialect, client } = this.#runtime;
-    if (!dialect.notifies) return;
-    const connection = connectionConfigOf(client);
-    if (!connection) {
-      this.#log({ level: "warn", event: "no-listen", message: "cannot tell the database connection for LISTEN; polling only" });
-      return;
-    }
-    this.#listener = new Listener(connection, NOTIFY_CHANNEL, (queue) => this.#onNotified(queue), this.#log);
-    await this.#listener.start();
+  #startListener(): void {
+    this.#listener = this.#runtime.dialect.listen((queue) => this.#onNotified(queue), this.#log);
   }
 
   #onNotified(queue: string | undefined): void {

@@ -1,12 +1,13 @@
 // One task by id on PostgreSQL, for getResult() and refresh().
 import { TASK_COLUMNS, toStoredTask, type RawTask } from "../rows.js";
 import type { SqlClient, StoredTask } from "../types.js";
+import { perTable } from "./names.js";
 
-const FETCH_TASK = `SELECT ${TASK_COLUMNS.join(", ")} FROM task_results WHERE id = $1::uuid`;
+const FETCH_TASK = perTable((table) => `SELECT ${TASK_COLUMNS.join(", ")} FROM ${table} WHERE id = $1::uuid`);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function fetchTask(client: SqlClient, id: string): Promise<StoredTask | undefined> {
+export async function fetchTask(table: string, client: SqlClient, id: string): Promise<StoredTask | undefined> {
   if (!UUID.test(id)) return undefined;
-  const [row] = await client.$queryRawUnsafe<RawTask[]>(FETCH_TASK, id);
+  const [row] = await client.$queryRawUnsafe<RawTask[]>(FETCH_TASK(table), id);
   return row && toStoredTask(row);
 }

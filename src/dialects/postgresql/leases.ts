@@ -1,20 +1,21 @@
 // Leases on PostgreSQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
 import type { RescueCounts, SqlClient } from "../types.js";
+import { perTable } from "./names.js";
 
 // Each row carries its own lease end, set by its holder: workers started with different --lease-ms values never take
 // each other's tasks early.
-const HEARTBEAT = `
-UPDATE task_results SET heartbeat_at = now(), lease_expires_at = now() + $3::int * interval '1 millisecond'
+const HEARTBEAT = perTable((table) => `
+UPDATE ${table} SET heartbeat_at = now(), lease_expires_at = now() + $3::int * interval '1 millisecond'
 WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)
-RETURNING id`;
+RETURNING id`);
 
-export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]> {
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, workerId, JSON.stringify(ids), Math.round(leaseMs));
+export async function heartbeat(table: string, client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]> {
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT(table), workerId, JSON.stringify(ids), Math.round(leaseMs));
   return rows.map((row) => String(row.id));
 }
 
-const RESCUE_EXPIRED = `
-UPDATE task_results
+const RESCUE_EXPIRED = perTable((table) => `
+UPDATE ${table}
 SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
     finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
     run_after = CASE WHEN attempts < max_attempts THEN now() ELSE run_after END,
@@ -27,24 +28,24 @@ SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
     heartbeat_at = NULL,
     lease_expires_at = NULL
 WHERE status = 'RUNNING' AND lease_expires_at < now()
-RETURNING status`;
+RETURNING status`);
 
-export async function rescueExpired(client: SqlClient): Promise<RescueCounts> {
-  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED);
+export async function rescueExpired(table: string, client: SqlClient): Promise<RescueCounts> {
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED(table));
   const requeued = rows.filter((row) => row.status === "NEW").length;
   return { requeued, failed: rows.length - requeued };
 }
 
 // A released task never started its attempt, so the claim is undone: its attempt, its worker id and, when it had no
 // earlier attempt, its start times.
-const RELEASE_TASKS = `
-UPDATE task_results
+const RELEASE_TASKS = perTable((table) => `
+UPDATE ${table}
 SET status = 'NEW', attempts = attempts - 1, worker_ids = worker_ids - -1, locked_by = NULL, heartbeat_at = NULL,
     lease_expires_at = NULL,
     started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
     last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END
-WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)`;
+WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)`);
 
-export function releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
-  return client.$executeRawUnsafe(RELEASE_TASKS, workerId, JSON.stringify(ids));
+export function releaseTasks(table: string, client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
+  return client.$executeRawUnsafe(RELEASE_TASKS(table), workerId, JSON.stringify(ids));
 }

@@ -9,6 +9,7 @@
 // `locked_by` is set only while a row is RUNNING (claim sets it; outcome, rescue and release clear it), so no status
 // test is needed, and none lets the planner pick the lease index, which holds every running task of every worker.
 import type { Outcome, SqlClient } from "../types.js";
+import { perTable } from "./names.js";
 
 type Completed = Extract<Outcome, { status: "COMPLETE" }>;
 type Failed = Exclude<Outcome, Completed>;
@@ -18,29 +19,29 @@ const HELD_BY_ME = "t.id = ANY($2::uuid[]) AND t.locked_by = $1 AND t.attempts =
 
 /** Each row's values: [attempt, finished at (epoch ms), return_value, return_value_meta], the last two as the JSON
  * texts taken when the task returned. */
-const RECORD_COMPLETED = `
-UPDATE task_results AS t
+const RECORD_COMPLETED = perTable((table) => `
+UPDATE ${table} AS t
 SET status = 'COMPLETE',
     finished_at = to_timestamp(($3::jsonb -> t.id::text ->> 1)::float8 / 1000),
     return_value = COALESCE($3::jsonb -> t.id::text -> 2, 'null'::jsonb),
     return_value_meta = NULLIF($3::jsonb -> t.id::text -> 3, 'null'::jsonb),
     ${RELEASE_LEASE}
 WHERE ${HELD_BY_ME}
-RETURNING t.id`;
+RETURNING t.id`);
 
 /**
  * Each row's values: [attempt, status, finished at, retry at (epoch ms; one of the two is null), error]. FAILED ends the
  * task; NEW sends it back to wait for its retry.
  */
-const RECORD_FAILED = `
-UPDATE task_results AS t
+const RECORD_FAILED = perTable((table) => `
+UPDATE ${table} AS t
 SET status = $3::jsonb -> t.id::text ->> 1,
     finished_at = to_timestamp(($3::jsonb -> t.id::text ->> 2)::float8 / 1000),
     run_after = COALESCE(to_timestamp(($3::jsonb -> t.id::text ->> 3)::float8 / 1000), t.run_after),
     errors = t.errors || jsonb_build_array($3::jsonb -> t.id::text -> 4),
     ${RELEASE_LEASE}
 WHERE ${HELD_BY_ME}
-RETURNING t.id`;
+RETURNING t.id`);
 
 /** The batch's ids as a uuid[] literal (task ids are UUIDs: nothing in them needs quoting) and its rows keyed by id. */
 function parameters<T extends Outcome>(outcomes: readonly T[], row: (outcome: T) => string): [string, string] {
@@ -55,18 +56,18 @@ async function write<T extends Outcome>(client: SqlClient, sql: string, workerId
   return rows.map((written) => String(written.id));
 }
 
-export async function recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]> {
+export async function recordOutcomes(table: string, client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]> {
   const completed: Completed[] = [];
   const failed: Failed[] = [];
   for (const outcome of outcomes) {
     if (outcome.status === "COMPLETE") completed.push(outcome);
     else failed.push(outcome);
   }
-  const written = await write(client, RECORD_COMPLETED, workerId, completed, (outcome) =>
+  const written = await write(client, RECORD_COMPLETED(table), workerId, completed, (outcome) =>
     `[${outcome.attempt},${outcome.finishedAt.getTime()},${outcome.returnValue.json},${outcome.returnValue.meta ?? "null"}]`,
   );
   written.push(
-    ...(await write(client, RECORD_FAILED, workerId, failed, (outcome) =>
+    ...(await write(client, RECORD_FAILED(table), workerId, failed, (outcome) =>
       outcome.status === "FAILED"
         ? `[${outcome.attempt},"FAILED",${outcome.finishedAt.getTime()},null,${JSON.stringify(outcome.error)}]`
         : `[${outcome.attempt},"NEW",null,${outcome.runAfter.getTime()},${JSON.stringify(outcome.error)}]`,

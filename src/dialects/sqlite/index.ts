@@ -1,21 +1,31 @@
-// The SQLite dialect: claims under SQLite's write lock, JSON-batched writes, polling instead of NOTIFY.
+// The SQLite dialect: claims under SQLite's write lock, JSON-batched writes, polling instead of NOTIFY, WAL for workers.
 import type { Dialect } from "../types.js";
 import { claimTasks } from "./claim.js";
 import { fetchTask } from "./fetch.js";
 import { insertTasks } from "./insert.js";
+import { prepareWorker } from "./journal.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { recordOutcomes } from "./outcomes.js";
-import { prune } from "./prune.js";
+import { countPrunable, pruneBatch } from "./prune.js";
 
-export const sqlite: Dialect = {
-  provider: "sqlite",
-  notifies: false,
+/** Statements go through the Prisma client, whose one connection serializes them as SQLite does. */
+const sqlite: Dialect = {
   insertTasks,
   claimTasks,
   recordOutcomes,
   heartbeat,
   rescueExpired,
   releaseTasks,
-  prune,
+  pruneBatch,
+  countPrunable,
   fetchTask,
+  openPool: () => undefined,
+  listen: () => undefined,
+  prepareWorker,
+  describeConnection: () => "sqlite",
 };
+
+/** The dialect for a Prisma client on SQLite: the same for every client, as SQLite has no schemas to tell apart. */
+export function sqliteDialect(): Dialect {
+  return sqlite;
+}
