@@ -6,6 +6,7 @@ import { insertTasks } from "./insert.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { recordOutcomes } from "./outcomes.js";
 import { prune } from "./prune.js";
+import { countUnknownTasks } from "./unknown-tasks.js";
 
 export { NOTIFY_CHANNEL } from "./insert.js";
 
@@ -18,6 +19,7 @@ export const postgresql: Dialect = {
   heartbeat,
   rescueExpired,
   releaseTasks,
+  countUnknownTasks,
   prune,
   fetchTask,
 };

@@ -6,6 +6,7 @@ import { insertTasks } from "./insert.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { recordOutcomes } from "./outcomes.js";
 import { prune } from "./prune.js";
+import { countUnknownTasks } from "./unknown-tasks.js";
 
 export const sqlite: Dialect = {
   provider: "sqlite",
@@ -16,6 +17,7 @@ export const sqlite: Dialect = {
   heartbeat,
   rescueExpired,
   releaseTasks,
+  countUnknownTasks,
   prune,
   fetchTask,
 };
