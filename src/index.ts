@@ -1,5 +1,6 @@
 // The public API of prisma-tasks: everything users import comes from here.
 export {
+  DatabaseUnreachable,
   DuplicateTaskName,
   InvalidConfig,
   InvalidTask,

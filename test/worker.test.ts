@@ -500,7 +500,7 @@ describe("the Completer on postgresql", () => {
     const { prisma, database } = await freshApp("postgresql");
     const { dialect, sql } = prisma.$tasks.runtime;
     const enqueued = await prisma.$tasks.enqueue(record, { key: "held-up" });
-    const [claimed] = await dialect.claimTasks(sql, { queues: "*", backend: undefined, leaseMs: 60_000, limit: 1, workerId: "writer" });
+    const [claimed] = await dialect.claimTasks(sql, { queues: "*", backend: undefined, taskNames: [record.name], leaseMs: 60_000, limit: 1, workerId: "writer" });
     expect(claimed!.id).toBe(enqueued.id);
 
     // Another connection holds the row, so the outcome's UPDATE waits for it.
