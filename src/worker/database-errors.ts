@@ -71,10 +71,13 @@ function adapterCause(error: unknown): AdapterCause | undefined {
   return typeof cause === "object" && cause !== null ? (cause as AdapterCause) : undefined;
 }
 
-/** The error's code: a SQLSTATE or SQLite code from pg or from Prisma's adapter, or a Node.js network code. */
+/**
+ * The error's code: a SQLSTATE or SQLite code from pg or from Prisma's adapter, or a Node.js network code. Prisma's own
+ * code (P2010, "raw query failed") says nothing about why.
+ */
 function codeOf(error: unknown): string | undefined {
   const cause = adapterCause(error);
-  const code = cause?.originalCode ?? cause?.code ?? (error as { code?: unknown } | null)?.code;
+  const code = cause ? (cause.originalCode ?? cause.code) : (error as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
 }
 
