@@ -8,21 +8,13 @@ import { Completer } from "../src/worker/completer.js";
 import type { LogEntry } from "../src/worker/log.js";
 import { record } from "./fixtures/tasks.js";
 import { createApp, tasksClient, type TasksPrisma } from "./support/app.js";
+import { claimRecords } from "./support/claims.js";
 import type { Provider } from "./support/databases.js";
 import { eventually } from "./support/eventually.js";
 import { connectionLost, sleep, wrapSql } from "./support/sql.js";
 
 /** The statements that write outcomes, in both dialects (a claim's UPDATE has no alias). */
 const OUTCOME_WRITE = /^\s*UPDATE task_results AS t\s/;
-
-/** Enqueues `count` record tasks and claims them all for `workerId`, as a worker would. */
-async function claimed(prisma: TasksPrisma, count: number, workerId: string): Promise<StoredTask[]> {
-  await prisma.$tasks.enqueueMany(record, Array.from({ length: count }, (_, i) => ({ key: `task-${i}` })));
-  const { dialect, sql } = prisma.$tasks.runtime;
-  const tasks = await dialect.claimTasks(sql, { queues: "*", backend: undefined, taskNames: [record.name], leaseMs: 60_000, limit: count, workerId });
-  expect(tasks).toHaveLength(count);
-  return tasks;
-}
 
 /** Outcomes of each kind in turn: COMPLETE, FAILED, and NEW (a retry). */
 function outcomeOf(task: StoredTask, index: number): Outcome {
@@ -61,7 +53,7 @@ const expectedRows = (count: number) =>
 describe.each<Provider>(["postgresql", "sqlite"])("the Completer on %s", (provider) => {
   test("record() after abandon() reports the outcome unwritten at once, and drain() counts it", async () => {
     const { prisma, close } = await createApp(provider, { tasks: [record] });
-    const [task] = await claimed(prisma, 1, "abandoner");
+    const [task] = await claimRecords(prisma, 1, "abandoner");
     const { dialect, sql } = prisma.$tasks.runtime;
     const completer = new Completer(dialect, sql, "abandoner", () => {});
     completer.abandon();
@@ -74,7 +66,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the Completer on %s", (provid
 
   test("outcomes whose write committed but whose answer was lost count as written when retried: done(true), written once", async () => {
     const { prisma, close } = await createApp(provider, { tasks: [record] });
-    const tasks = await claimed(prisma, 6, "writer");
+    const tasks = await claimRecords(prisma, 6, "writer");
     const { dialect, sql } = prisma.$tasks.runtime;
     // Each outcome statement runs for real, then its first answer is lost, as when the connection dies right after
     // the commit.
@@ -116,7 +108,7 @@ describe("the Completer while PostgreSQL goes away twice", () => {
     const url = await server.createDatabase("flapping");
     await applyMigrations({ provider: "postgresql", url });
     const prisma = tasksClient({ provider: "postgresql", url }, { tasks: [record] });
-    const tasks = await claimed(prisma, 30, "flappy");
+    const tasks = await claimRecords(prisma, 30, "flappy");
     const { dialect, sql } = prisma.$tasks.runtime;
     // Once armed, the first statement that succeeds takes the server down again before its answer returns: the next
     // statement meets a server going away, as when outcomes held through an outage have just begun to be written.

@@ -28,7 +28,7 @@ export interface HeartbeatSetup {
   log: Log;
   /** Told when a heartbeat could not reach the database. */
   onDatabaseError(): void;
-  /** Between the end of one heartbeat and the start of the next; a third of the lease by default. */
+  /** Between the starts of two heartbeats (the next waits for the last to end); a third of the lease by default. */
   intervalMs?: number;
   /** The longest one heartbeat statement may take; the interval by default (1 to 30 s). */
   timeoutMs?: number;

@@ -1,5 +1,5 @@
-// A worker's periodic jobs (heartbeat, rescue, reports): each run starts an interval after the previous one ended, so
-// a slow database never makes runs pile up.
+// A worker's periodic jobs (heartbeat, rescue, reports): a run starts an interval after the previous one started, or as
+// soon as it ended when it took longer, so a slow database never makes runs overlap or pile up.
 
 /** The longest a maintenance statement may take by default: its loop's interval, within these bounds. */
 const MIN_STATEMENT_TIMEOUT_MS = 1_000;
@@ -21,7 +21,7 @@ export class MaintenanceLoop {
     private readonly run: () => Promise<void>,
   ) {}
 
-  /** Runs the job now (or after `delayMs`), then an interval after each run ends, until stop(). */
+  /** Runs the job now (or after `delayMs`), then every interval (never two runs at once), until stop(). */
   start(delayMs = 0): void {
     this.#schedule(delayMs);
   }
@@ -35,11 +35,12 @@ export class MaintenanceLoop {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
-    const next = () => {
-      this.#current = undefined;
-      this.#schedule(this.intervalMs);
-    };
     if (delayMs <= 0) {
+      const started = performance.now();
+      const next = () => {
+        this.#current = undefined;
+        this.#schedule(this.intervalMs - (performance.now() - started));
+      };
       this.#current = this.run().then(next, next);
       return;
     }

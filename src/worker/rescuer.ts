@@ -20,7 +20,7 @@ export interface RescuerSetup {
   onDatabaseError(): void;
   /** Told when tasks went back to NEW, ready to claim. */
   onRequeued(): void;
-  /** Between the end of one rescue and the start of the next; half the lease by default. */
+  /** Between the starts of two rescues (the next waits for the last to end); half the lease by default. */
   intervalMs?: number;
   /** The longest one rescue statement may take; the interval by default (1 to 30 s). */
   timeoutMs?: number;
@@ -43,7 +43,7 @@ export class Rescuer {
     this.#loop = new MaintenanceLoop(this.intervalMs, () => this.rescue().then(() => undefined));
   }
 
-  /** Rescues now, then an interval after each rescue ends. */
+  /** Rescues now, then every interval (never two rescues at once). */
   start(): void {
     this.#loop.start();
   }
