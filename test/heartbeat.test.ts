@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
-import { task, Worker } from "../src/index.js";
+import { TaskStatus, task, Worker } from "../src/index.js";
 import { Heartbeat, type HeartbeatSetup } from "../src/worker/heartbeat.js";
 import type { LogEntry } from "../src/worker/log.js";
 import { record } from "./fixtures/tasks.js";
@@ -140,6 +140,31 @@ describe.each<Provider>(["postgresql", "sqlite"])("the Worker's heartbeats on %s
     expect(seen.started).toBeGreaterThanOrEqual(2);
     expect(seen.mostInFlight).toBe(1);
     expect(await prisma.taskResult.findMany({ select: { status: true, attempts: true } })).toEqual([{ status: "COMPLETE", attempts: 1 }]);
+    await close();
+  });
+
+  test("go on while running tasks finish after stop(): their leases never run out, so no other worker takes them", async () => {
+    let started = false;
+    const nap = task({ name: "heartbeat.longNap", args: z.object({ ms: z.number() }) }, async ({ ms }) => {
+      started = true;
+      await sleep(ms);
+    });
+    const { prisma, close } = await createApp(provider, { tasks: [nap] });
+    const result = await prisma.$tasks.enqueue(nap, { ms: 4_000 });
+    const worker = new Worker({ prisma, leaseMs: 1_500, startupDelay: false });
+    const running = worker.run();
+    await eventually("the task has started", async () => started);
+
+    const stopping = worker.stop();
+    await sleep(3_000);
+    const { dialect, sql } = prisma.$tasks.runtime;
+    // Another worker's rescue, two leases after stop(): the task's lease is still being renewed.
+    expect(await dialect.rescueExpired(sql, 100)).toEqual({ requeued: 0, failed: 0 });
+    await stopping;
+    await running;
+
+    await result.refresh();
+    expect([result.status, result.attempts, result.errors]).toEqual([TaskStatus.COMPLETE, 1, []]);
     await close();
   });
 });
