@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import type { TasksWorkerConfig } from "../config.js";
 import { DatabaseUnreachable, TasksError } from "../errors.js";
 import { TasksClient } from "../tasks-client.js";
+import { withTimeout } from "./database-errors.js";
 import { LOG_LEVELS, describeDatabase, streamLog, type LogFormat, type LogLevel } from "./log.js";
 import { Worker } from "./worker.js";
 
@@ -22,6 +23,8 @@ export const USAGE = `Usage:
 class UsageError extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The longest the command waits for the database connections to close before it exits. */
+const DISCONNECT_MS = 5_000;
 
 function number(option: string, text: string | undefined, check: (value: number) => boolean, rule: string): number | undefined {
   if (text === undefined) return undefined;
@@ -192,7 +195,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error("tasks-worker: fatal error:", error);
     return 1;
   } finally {
-    await loaded.prisma.$disconnect().catch(() => {});
+    // Bounded: closing a pool waits for its statements, and a database that hangs must not keep the process alive.
+    await withTimeout(loaded.prisma.$disconnect(), DISCONNECT_MS, "disconnecting").catch(() => {});
   }
 }
 
