@@ -135,20 +135,12 @@ export class Completer {
           written = await this.#writeOnce(part, uncertain);
         } catch (error) {
           uncertain = true;
-          if (classifyDatabaseError(error) === "refusal") {
-            if (part.length > 1) {
-              split = true;
-              continue;
-            }
-            if (!isRejected(part[0]!.outcome)) {
-              this.#reject(part[0]!, error);
-              continue;
-            }
+          if (this.#refused(part, error)) {
+            split = true;
+            continue;
           }
           if (failures++ === 0) this.#failing++;
-          const delay = Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
-          this.log({ level: "warn", event: "outcome-write-failed", message: `could not record ${part.length} outcome(s); retrying in ${delay} ms`, error: messageOf(error) });
-          await new Promise((resolve) => setTimeout(resolve, delay));
+          await this.#waitToRetry(part.length, failures, error);
           continue;
         }
         if (failures > 0) {
@@ -182,11 +174,27 @@ export class Completer {
     return written;
   }
 
-  /** The database answers and refuses this one outcome: record why, instead. */
-  #reject(entry: Entry, error: unknown): void {
+  /**
+   * Whether `error` is the database refusing these rows, dealt with here: a batch is then to be written one outcome at
+   * a time, and a single refused outcome is recorded as FAILED (OutcomeRejected) instead, saying why.
+   */
+  #refused(part: readonly Entry[], error: unknown): boolean {
+    if (classifyDatabaseError(error) !== "refusal") return false;
+    if (part.length > 1) return true;
+    const entry = part[0]!;
+    // The database refuses even the record of its refusal: nothing else to write, so it is retried like an outage.
+    if (isRejected(entry.outcome)) return false;
     const message = messageOf(error);
     this.log({ level: "error", event: "outcome-rejected", message: "the database refused an outcome; recording it as FAILED (OutcomeRejected)", taskId: entry.outcome.id, error: message });
     entry.outcome = rejected(entry.outcome, message);
+    return true;
+  }
+
+  /** After a failed write that is not a refusal (an outage, a timeout): says so, then waits longer after each failure. */
+  async #waitToRetry(outcomes: number, failures: number, error: unknown): Promise<void> {
+    const delay = Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
+    this.log({ level: "warn", event: "outcome-write-failed", message: `could not record ${outcomes} outcome(s); retrying in ${delay} ms`, error: messageOf(error) });
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
 

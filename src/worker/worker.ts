@@ -185,7 +185,7 @@ export class Worker {
    */
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     this.#stopping = true;
-    if (options.abort && this.#forcedTimer === undefined) {
+    if (options.abort && this.#done !== undefined && this.#forcedTimer === undefined) {
       this.#forcedTimer = setTimeout(() => {
         this.#completer.abandon();
         this.#forcedTimeUp();
@@ -195,7 +195,8 @@ export class Worker {
       }
     }
     this.#wake?.();
-    await this.#done;
+    // run() reports its own failure (a database unreachable at start-up); stopping has succeeded either way.
+    await this.#done?.catch(() => {});
   }
 
   async #run(): Promise<void> {
@@ -230,18 +231,18 @@ export class Worker {
     const { connectTimeoutMs } = this.options;
     const deadline = performance.now() + connectTimeoutMs;
     for (let failures = 0; !this.#stopping; failures++) {
-      const left = deadline - performance.now();
       try {
-        await withTimeout(this.#sql.$queryRawUnsafe("SELECT 1"), Math.max(left, MIN_CONNECT_TRY_MS), "reaching the database");
+        const tryMs = Math.max(deadline - performance.now(), MIN_CONNECT_TRY_MS);
+        await withTimeout(this.#sql.$queryRawUnsafe("SELECT 1"), tryMs, "reaching the database");
         return;
       } catch (error) {
         const where = describeDatabase(this.database);
         // Drivers put the reason on the last line of a message (Prisma starts with where it was called from).
         const reason = messageOf(error).trim().split("\n").at(-1)!;
         if (classifyDatabaseError(error) !== "outage") throw new DatabaseUnreachable(where, reason, undefined, { cause: error });
-        const leftNow = deadline - performance.now();
-        if (leftNow <= 0) throw new DatabaseUnreachable(where, reason, connectTimeoutMs, { cause: error });
-        await this.#backOff(Math.min(250 * 2 ** failures, MAX_CONNECT_BACKOFF_MS, leftNow));
+        const left = deadline - performance.now();
+        if (left <= 0) throw new DatabaseUnreachable(where, reason, connectTimeoutMs, { cause: error });
+        await this.#backOff(Math.min(250 * 2 ** failures, MAX_CONNECT_BACKOFF_MS, left));
       }
     }
   }
