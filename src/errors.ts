@@ -317,6 +317,21 @@ export class TaskAborted extends TasksError {
   }
 }
 
+/** A worker could not reach its database when it started: a wrong address, a database that is down, or refused logins. */
+export class DatabaseUnreachable extends TasksError {
+  /** Where the worker tried to connect: host:port/database, or the provider. */
+  readonly database: string;
+
+  constructor(database: string, reason: string, waitedMs: number | undefined, options?: ErrorOptions) {
+    const waited = waitedMs === undefined ? "" : ` within ${Math.round(waitedMs / 100) / 10} s`;
+    const fix = waitedMs === undefined
+      ? "check the connection settings (URL, user, password, database name)"
+      : "check the connection settings and that the database is running, or wait longer (connectTimeoutMs, --connect-timeout)";
+    super(`could not reach the database at ${database}${waited}: ${reason}. Fix: ${fix}.`, options);
+    this.database = database;
+  }
+}
+
 /** withTasks or a worker was given a configuration it cannot use. */
 export class InvalidConfig extends TasksError {}
 

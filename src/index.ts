@@ -1,6 +1,7 @@
 // The public API of prisma-tasks: everything users import comes from here.
 export {
   CorruptStoredValue,
+  DatabaseUnreachable,
   DuplicateTaskName,
   GetResultNotSupported,
   InvalidConfig,

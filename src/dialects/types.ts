@@ -27,10 +27,23 @@ export interface ClaimRequest {
   queues: readonly string[] | "*";
   /** Only rows of this database backend alias (a row's `backend` column); every row when undefined. */
   backend: string | undefined;
+  /** Only rows of these task names: the tasks this worker can run (others wait for a worker that knows them). */
+  taskNames: readonly string[];
   /** How long the claimed rows stay this worker's without a heartbeat. */
   leaseMs: number;
   limit: number;
   workerId: string;
+}
+
+/** Which ready tasks a worker would leave alone because it has no function for their names. */
+export interface UnknownTasksRequest extends Pick<ClaimRequest, "queues" | "backend" | "taskNames"> {
+  /** How many of the next ready tasks, in claim order, to look at: the count stays cheap however long the queue. */
+  window: number;
+}
+
+export interface UnknownTaskCount {
+  taskName: string;
+  count: number;
 }
 
 /** What an attempt ended with, written by the worker that holds the task (matched by worker id and attempt). */
@@ -84,10 +97,12 @@ export interface Dialect {
   recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]>;
   /** Extends the leases of the tasks `ids` that this worker still holds; returns the ids it extended. */
   heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
-  /** Recovers RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out. */
-  rescueExpired(client: SqlClient): Promise<RescueCounts>;
+  /** Recovers up to `limit` RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out. */
+  rescueExpired(client: SqlClient, limit: number): Promise<RescueCounts>;
   /** Puts tasks this worker holds but will not run back to NEW, keeping their attempt count. */
   releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
+  /** Counts ready tasks, among the next `window` in claim order, whose names are not in `taskNames`, by name. */
+  countUnknownTasks(client: SqlClient, request: UnknownTasksRequest): Promise<UnknownTaskCount[]>;
   /** Deletes up to `limit` finished rows the request matches, oldest first; fewer than `limit` once none are left. */
   pruneBatch(client: SqlClient, request: PruneRequest, limit: number): Promise<PruneCounts>;
   /** Counts the finished rows the request matches (a dry run of prune). */

@@ -11,6 +11,7 @@ import { notifyChannel, taskTable } from "./names.js";
 import { recordOutcomes } from "./outcomes.js";
 import { PgSqlClient } from "./pool.js";
 import { countPrunable, pruneBatch } from "./prune.js";
+import { countUnknownTasks } from "./unknown-tasks.js";
 
 export { NOTIFY_CHANNEL } from "./names.js";
 
@@ -25,8 +26,9 @@ export function postgresqlDialect(prisma: unknown): Dialect {
     claimTasks: (client, request) => claimTasks(table, client, request),
     recordOutcomes: (client, workerId, outcomes) => recordOutcomes(table, client, workerId, outcomes),
     heartbeat: (client, workerId, ids, leaseMs) => heartbeat(table, client, workerId, ids, leaseMs),
-    rescueExpired: (client) => rescueExpired(table, client),
+    rescueExpired: (client, limit) => rescueExpired(table, client, limit),
     releaseTasks: (client, workerId, ids) => releaseTasks(table, client, workerId, ids),
+    countUnknownTasks: (client, request) => countUnknownTasks(table, client, request),
     pruneBatch: (client, request, limit) => pruneBatch(table, client, request, limit),
     countPrunable: (client, request) => countPrunable(table, client, request),
     fetchTask: (client, id) => fetchTask(table, client, id),

@@ -14,7 +14,16 @@ export async function heartbeat(table: string, client: SqlClient, workerId: stri
   return rows.map((row) => String(row.id));
 }
 
+// At most $1 rows per statement, oldest lease first, so a rescue after a mass failure is a series of short
+// transactions; rows another statement has locked (an outcome being written) are left for the next rescue.
 const RESCUE_EXPIRED = perTable((table) => `
+WITH expired AS (
+  SELECT id FROM ${table}
+  WHERE status = 'RUNNING' AND lease_expires_at < now()
+  ORDER BY lease_expires_at
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED
+)
 UPDATE ${table}
 SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
     finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
@@ -27,11 +36,11 @@ SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
     locked_by = NULL,
     heartbeat_at = NULL,
     lease_expires_at = NULL
-WHERE status = 'RUNNING' AND lease_expires_at < now()
+WHERE id = ANY(ARRAY(SELECT id FROM expired))
 RETURNING status`);
 
-export async function rescueExpired(table: string, client: SqlClient): Promise<RescueCounts> {
-  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED(table));
+export async function rescueExpired(table: string, client: SqlClient, limit: number): Promise<RescueCounts> {
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED(table), limit);
   const requeued = rows.filter((row) => row.status === "NEW").length;
   return { requeued, failed: rows.length - requeued };
 }

@@ -7,6 +7,7 @@ import { prepareWorker } from "./journal.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { recordOutcomes } from "./outcomes.js";
 import { countPrunable, pruneBatch } from "./prune.js";
+import { countUnknownTasks } from "./unknown-tasks.js";
 
 /** Statements go through the Prisma client, whose one connection serializes them as SQLite does. */
 const sqlite: Dialect = {
@@ -16,6 +17,7 @@ const sqlite: Dialect = {
   heartbeat,
   rescueExpired,
   releaseTasks,
+  countUnknownTasks,
   pruneBatch,
   countPrunable,
   fetchTask,

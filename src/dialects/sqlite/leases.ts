@@ -20,6 +20,7 @@ export async function heartbeat(client: SqlClient, workerId: string, ids: readon
   return rows.map((row) => String(row.id));
 }
 
+// At most a batch of rows per statement, oldest lease first (see the PostgreSQL dialect).
 const RESCUE_EXPIRED = `
 UPDATE task_results
 SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
@@ -33,12 +34,14 @@ SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
     locked_by = NULL,
     heartbeat_at = NULL,
     lease_expires_at = NULL
-WHERE status = 'RUNNING' AND lease_expires_at < ?
+WHERE id IN (
+  SELECT id FROM task_results WHERE status = 'RUNNING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?
+)
 RETURNING status`;
 
-export async function rescueExpired(client: SqlClient): Promise<RescueCounts> {
+export async function rescueExpired(client: SqlClient, limit: number): Promise<RescueCounts> {
   const now = sqliteTime(new Date());
-  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED, now, now, now);
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED, now, now, now, limit);
   const requeued = rows.filter((row) => row.status === "NEW").length;
   return { requeued, failed: rows.length - requeued };
 }
