@@ -158,6 +158,49 @@ export class TaskResultNotReady extends TasksError {
   }
 }
 
+/**
+ * getResult (or cancel, retry by id) was called where no backend keeps results to find by id (the immediate backend
+ * keeps none).
+ */
+export class GetResultNotSupported extends TasksError {
+  readonly id: string;
+  /** The aliases of the configured backends, none of which keeps results. */
+  readonly backendAliases: readonly string[];
+
+  constructor(id: string, backendAliases: readonly string[], action: "getResult" | "cancel" | "retry" = "getResult") {
+    const use = action === "getResult" ? "it is final, and refresh() works on it" : `result.${action}() acts on its task`;
+    super(
+      `${action}(${describeValue(id)}): no configured backend keeps results to find by id (${quoteList(backendAliases)}: ` +
+        `immediate backends run each task before enqueue returns and keep nothing after; supportsGetResult is false). ` +
+        `Fix: use the TaskResult that enqueue returned (${use}), or enqueue to a ` +
+        `database backend when results must be found by id later.`,
+    );
+    this.id = id;
+    this.backendAliases = backendAliases;
+  }
+}
+
+/** The *_meta column of a stored row cannot be applied to its value: it was edited, or written by other software. */
+export class CorruptStoredValue extends TasksError {
+  readonly taskId: string;
+  readonly taskName: string;
+  readonly column: "args_meta" | "return_value_meta";
+
+  constructor(params: { taskId: string; taskName: string; column: "args_meta" | "return_value_meta" }, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const value = params.column === "args_meta" ? "args" : "return value";
+    super(
+      `Task "${params.taskName}" (${params.taskId}): the stored ${value} cannot be read back, because its ` +
+        `${params.column} column is not what prisma-tasks wrote (${reason}). Fix: put back the ${params.column} ` +
+        `prisma-tasks stored (null when the value is plain JSON), or delete the row; edit only the plain JSON column.`,
+      { cause },
+    );
+    this.taskId = params.taskId;
+    this.taskName = params.taskName;
+    this.column = params.column;
+  }
+}
+
 /** A task or enqueue call names a backend alias that was not given to withTasks. */
 export class UnknownBackend extends TasksError {
   readonly alias: string;
@@ -322,6 +365,21 @@ export class InvalidTaskFilter extends TasksError {
     super(`${action}: filter${field === "filter" ? "" : `.${field}`} ${rule}; got ${describeValue(value)}.`);
     this.field = field;
     this.value = value;
+  }
+}
+
+/** A worker could not reach its database when it started: a wrong address, a database that is down, or refused logins. */
+export class DatabaseUnreachable extends TasksError {
+  /** Where the worker tried to connect: host:port/database, or the provider. */
+  readonly database: string;
+
+  constructor(database: string, reason: string, waitedMs: number | undefined, options?: ErrorOptions) {
+    const waited = waitedMs === undefined ? "" : ` within ${Math.round(waitedMs / 100) / 10} s`;
+    const fix = waitedMs === undefined
+      ? "check the connection settings (URL, user, password, database name)"
+      : "check the connection settings and that the database is running, or wait longer (connectTimeoutMs, --connect-timeout)";
+    super(`could not reach the database at ${database}${waited}: ${reason}. Fix: ${fix}.`, options);
+    this.database = database;
   }
 }
 

@@ -1,21 +1,25 @@
 // withTasks(): the Prisma client extension that adds $tasks and binds enqueues to interactive transactions.
 import { Prisma } from "@prisma/client/extension";
 import { createBackends, type BackendConfig, type TaskHooks } from "./backends/index.js";
-import { dialectFor } from "./dialects/index.js";
-import { connectionConfigOf } from "./dialects/postgresql/connection.js";
-import { PgSqlClient } from "./dialects/postgresql/pool.js";
-import type { SqlClient } from "./dialects/types.js";
+import { dialectFor, type SqlClient } from "./dialects/index.js";
 import { InvalidConfig, NestedTransaction } from "./errors.js";
 import { TaskRegistry, type AnyTask } from "./task.js";
 import { TasksClient } from "./tasks-client.js";
 import type { TaskResult } from "./result.js";
+import { Reporter } from "./reporter.js";
 import { runInTransaction, type TransactionScope } from "./transaction.js";
+import type { LogEntry } from "./worker/log.js";
 
 export interface TasksConfig extends TaskHooks {
   /** Every task this app enqueues or runs. Names must be unique. */
   tasks: Iterable<AnyTask>;
   /** Backend aliases; by default one `default` database backend serving every queue. */
   backends?: Record<string, BackendConfig>;
+  /**
+   * Receives a structured entry for each failure that must not fail the work around it: a hook that threw, work after
+   * a commit. console.error by default. A worker sends them to its own log while it runs.
+   */
+  log?: (entry: LogEntry) => void;
 }
 
 type TransactionFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
@@ -33,32 +37,28 @@ function transactionClient(tx: SqlClient, $tasks: TasksClient): SqlClient {
   return client;
 }
 
-/** The provider Prisma reports for the client; the extension needs it to pick its SQL. */
-function providerOf(client: object): string {
-  const provider = (client as { _activeProvider?: unknown })._activeProvider;
-  if (typeof provider !== "string") {
-    throw new InvalidConfig("withTasks could not tell which database this Prisma client uses. Fix: apply withTasks to a PrismaClient from prisma-client or prisma-client-js, version 7.");
-  }
-  return provider;
-}
-
-async function runAfterCommit(scope: TransactionScope): Promise<void> {
+async function runAfterCommit(scope: TransactionScope, reporter: Reporter): Promise<void> {
   for (const hook of scope.afterCommit) {
     try {
       await hook();
     } catch (error) {
-      console.error("prisma-tasks: work scheduled for after the commit failed:", error);
+      reporter.afterCommitFailed(error);
     }
   }
 }
 
 /** Hooks observe; a failing hook is reported and never undoes or fails the work it observed. */
-async function runHook(name: string, hook: (result: TaskResult) => unknown, result: TaskResult): Promise<void> {
-  try {
-    await hook(result);
-  } catch (error) {
-    console.error(`prisma-tasks: the ${name} hook threw for task "${result.taskName}" (${result.id}):`, error);
-  }
+function reportingHook(name: keyof TaskHooks, hook: ((result: TaskResult) => unknown) | undefined, reporter: Reporter) {
+  return (
+    hook &&
+    (async (result: TaskResult) => {
+      try {
+        await hook(result);
+      } catch (error) {
+        reporter.hookFailed(name, result, error);
+      }
+    })
+  );
 }
 
 export function withTasks(config: TasksConfig) {
@@ -66,19 +66,17 @@ export function withTasks(config: TasksConfig) {
     throw new InvalidConfig('withTasks needs { tasks: [...] }. Fix: withTasks({ tasks: [sendWelcomeEmail], backends: { default: { backend: "database" } } }).');
   }
   const registry = new TaskRegistry(config.tasks);
+  const reporter = new Reporter(config.log);
   const hooks: TaskHooks = {
-    onEnqueued: config.onEnqueued && ((result) => runHook("onEnqueued", config.onEnqueued!, result)),
-    onStarted: config.onStarted && ((result) => runHook("onStarted", config.onStarted!, result)),
-    onFinished: config.onFinished && ((result) => runHook("onFinished", config.onFinished!, result)),
+    onEnqueued: reportingHook("onEnqueued", config.onEnqueued, reporter),
+    onStarted: reportingHook("onStarted", config.onStarted, reporter),
+    onFinished: reportingHook("onFinished", config.onFinished, reporter),
   };
 
   return Prisma.defineExtension((client) => {
     const sqlClient = client as unknown as SqlClient;
-    const dialect = dialectFor(providerOf(client));
-    // On PostgreSQL, statements outside the app's transactions skip Prisma's per-query overhead (enqueue's only
-    // statement, and a worker's claims and outcomes) through a small pool on the adapter's own settings.
-    const connection = dialect.provider === "postgresql" ? connectionConfigOf(client) : undefined;
-    const pool = connection ? new PgSqlClient(connection, POOL_SIZE) : undefined;
+    const dialect = dialectFor(client);
+    const pool = dialect.openPool(POOL_SIZE);
     const sql = pool ?? sqlClient;
     const $tasks = new TasksClient({
       registry,
@@ -87,6 +85,7 @@ export function withTasks(config: TasksConfig) {
       client: sqlClient,
       sql,
       hooks,
+      reporter,
     });
     const baseDisconnect = (client as unknown as { $disconnect: TransactionFn }).$disconnect;
 
@@ -119,7 +118,7 @@ export function withTasks(config: TasksConfig) {
         },
         options,
       );
-      if (scope) await runAfterCommit(scope);
+      if (scope) await runAfterCommit(scope, reporter);
       return result;
     }
 

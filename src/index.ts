@@ -1,6 +1,9 @@
 // The public API of prisma-tasks: everything users import comes from here.
 export {
+  CorruptStoredValue,
+  DatabaseUnreachable,
   DuplicateTaskName,
+  GetResultNotSupported,
   InvalidConfig,
   InvalidTask,
   InvalidTaskArguments,

@@ -31,6 +31,30 @@ export function serialize(value: unknown, taskName: string, root: string): Store
   return { json, meta: meta ?? null };
 }
 
+/** A value as the JSON texts its columns hold. */
+export interface StoredText {
+  json: string;
+  /** null when the value is plain JSON. */
+  meta: string | null;
+}
+
+const UNDEFINED_META_TEXT = JSON.stringify(UNDEFINED_META);
+
+/**
+ * serialize(), down to the JSON texts at once: a return value is checked and turned into text as the task returns it,
+ * so an object the task (or something it started) changes afterwards is stored as it was returned, not as it is when
+ * the outcome is written.
+ */
+export function serializeText(value: unknown, taskName: string, root: string): StoredText {
+  if (value === undefined) return { json: "null", meta: UNDEFINED_META_TEXT };
+  const { json, meta } = serialize(value, taskName, root);
+  return { json: JSON.stringify(json), meta: meta === null ? null : JSON.stringify(meta) };
+}
+
+export function deserializeText(stored: StoredText): unknown {
+  return deserialize({ json: JSON.parse(stored.json), meta: stored.meta === null ? null : JSON.parse(stored.meta) });
+}
+
 export function deserialize(stored: Stored): unknown {
   if (stored.meta === null || stored.meta === undefined) return stored.json;
   if (isBareUndefined(stored)) return undefined;

@@ -3,8 +3,16 @@ import type { Backend, PreparedTask, TaskHooks } from "./backends/index.js";
 import { DummyBackend } from "./backends/index.js";
 import { CANCELLABLE, checkFilter, RETRYABLE, type BulkChange, type BulkOptions, type TaskFilter } from "./control.js";
 import type { Dialect, SqlClient } from "./dialects/types.js";
-import { InvalidTask, QueueNotServed, TaskResultDoesNotExist, TransactionClosed, UnknownBackend } from "./errors.js";
+import {
+  GetResultNotSupported,
+  InvalidTask,
+  QueueNotServed,
+  TaskResultDoesNotExist,
+  TransactionClosed,
+  UnknownBackend,
+} from "./errors.js";
 import { newTaskId } from "./ids.js";
+import type { Reporter } from "./reporter.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
 import { validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
@@ -24,6 +32,31 @@ export interface TasksRuntime {
   /** Where statements outside any transaction go: a pool of prisma-tasks' own on PostgreSQL, else `client`. */
   readonly sql: SqlClient;
   readonly hooks: TaskHooks;
+  /** Where hook and after-commit failures go: the app's log, or a running worker's. */
+  readonly reporter: Reporter;
+}
+
+/** Refuses what the backend cannot honour, as Django's validate_task does, rather than silently ignore it. */
+function checkCapabilities(backend: Backend, task: AnyTask, runAfter: Date | number | undefined): void {
+  const which = `backend "${backend.alias}" (${backend.kind})`;
+  if (runAfter !== undefined && !backend.capabilities.supportsDefer) {
+    throw new InvalidTask({
+      taskName: task.name,
+      field: "runAfter",
+      value: runAfter,
+      rule:
+        `cannot be honoured by ${which}: it runs each task as soon as it is enqueued (supportsDefer is false). ` +
+        `Fix: leave runAfter out for this backend, or enqueue to a database backend (the dummy backend records runAfter)`,
+    });
+  }
+  if (task.priority !== 0 && !backend.capabilities.supportsPriority) {
+    throw new InvalidTask({
+      taskName: task.name,
+      field: "priority",
+      value: task.priority,
+      rule: `cannot be honoured by ${which} (supportsPriority is false). Fix: leave priority at 0 for this backend`,
+    });
+  }
 }
 
 export class TasksClient {
@@ -60,13 +93,18 @@ export class TasksClient {
     return (await this.#enqueue(task, argsList, options, true)) as TaskResult<ArgsOf<T>, ReturnOf<T>>[];
   }
 
-  /** The result with this id, from whichever backend holds it. Throws TaskResultDoesNotExist. */
+  /**
+   * The result with this id, from whichever backend holds it. Throws TaskResultDoesNotExist, or GetResultNotSupported
+   * when no backend keeps results (only immediate backends are configured).
+   */
   async getResult<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
+    const keeping = [...this.runtime.backends.values()].filter((backend) => backend.getResult !== undefined);
+    if (keeping.length === 0) throw new GetResultNotSupported(String(id), [...this.runtime.backends.keys()]);
     if (typeof id === "string" && id.length > 0) {
       const scope = this.#currentTransaction();
       const client = scope?.open ? scope.tx : this.runtime.sql;
-      for (const backend of this.runtime.backends.values()) {
-        const result = await backend.getResult(id, client);
+      for (const backend of keeping) {
+        const result = await backend.getResult!(id, client);
         if (result) return result as TaskResult<A, R>;
       }
     }
@@ -77,31 +115,33 @@ export class TasksClient {
    * Cancels a task and returns its result after the call: NEW becomes CANCELLED and never runs (also when a worker is
    * claiming it at that moment); RUNNING records the request (`cancelRequestedAt`), and the attempt ends CANCELLED
    * unless it completes first, with no retry; a finished task is left as it is. Inside `$transaction` the cancel commits
-   * or rolls back with it. Throws TaskResultDoesNotExist.
+   * or rolls back with it. Throws TaskResultDoesNotExist, or GetResultNotSupported when no backend keeps tasks to
+   * find by id (only immediate backends: cancel through the TaskResult enqueue returned).
    */
   async cancel<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
-    return (await this.#control(id, "cancel", (backend) => backend.cancel(id))) as TaskResult<A, R>;
+    return (await this.#control(id, "cancel")) as TaskResult<A, R>;
   }
 
   /**
    * Sends a FAILED or CANCELLED task back to NEW to run again as soon as a worker is free, keeping its history (errors,
    * worker ids, attempts) and giving it room for one more attempt. Throws TaskNotRetryable for any other status and
-   * TaskResultDoesNotExist for an unknown id.
+   * TaskResultDoesNotExist for an unknown id (GetResultNotSupported as cancel does).
    */
   async retry<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
-    return (await this.#control(id, "retry", (backend) => backend.retry(id))) as TaskResult<A, R>;
+    return (await this.#control(id, "retry")) as TaskResult<A, R>;
   }
 
-  /** Cancels every task that matches (status NEW or RUNNING), a batch at a time; `dryRun` only reports them. */
+  /**
+   * Cancels every task that matches (status NEW or RUNNING), a batch at a time; `dryRun` only reports them. Backends
+   * that keep no results (immediate) have none to match.
+   */
   async cancelMany(filter: TaskFilter, options: BulkOptions = {}): Promise<BulkChange> {
-    const checked = checkFilter(filter, "cancelMany", CANCELLABLE);
-    return this.#controlMany("cancelMany", (backend) => backend.cancelMany(checked, options.dryRun === true));
+    return this.#controlMany("cancelMany", checkFilter(filter, "cancelMany", CANCELLABLE), options);
   }
 
   /** Retries every task that matches (status FAILED or CANCELLED), a batch at a time; `dryRun` only reports them. */
   async retryMany(filter: TaskFilter, options: BulkOptions = {}): Promise<BulkChange> {
-    const checked = checkFilter(filter, "retryMany", RETRYABLE);
-    return this.#controlMany("retryMany", (backend) => backend.retryMany(checked, options.dryRun === true));
+    return this.#controlMany("retryMany", checkFilter(filter, "retryMany", RETRYABLE), options);
   }
 
   /** The backend behind an alias given to withTasks. */
@@ -141,19 +181,24 @@ export class TasksClient {
   }
 
   /** Asks each backend in turn to act on the task with this id, in the caller's transaction; the first that has it answers. */
-  async #control(id: string, action: string, act: (backend: Backend) => Promise<TaskResult | undefined>): Promise<TaskResult> {
+  async #control(id: string, action: "cancel" | "retry"): Promise<TaskResult> {
+    const keeping = [...this.runtime.backends.values()].filter((backend) => backend[action] !== undefined);
+    if (keeping.length === 0) throw new GetResultNotSupported(String(id), [...this.runtime.backends.keys()], action);
     if (typeof id === "string" && id.length > 0) {
-      for (const backend of this.runtime.backends.values()) {
-        const result = await this.#inTransaction(`${action} task ${JSON.stringify(id)} in`, () => act(backend));
+      for (const backend of keeping) {
+        const result = await this.#inTransaction(`${action} task ${JSON.stringify(id)} in`, () => backend[action]!(id));
         if (result) return result;
       }
     }
     throw new TaskResultDoesNotExist(String(id));
   }
 
-  async #controlMany(action: string, act: (backend: Backend) => Promise<string[]>): Promise<BulkChange> {
+  async #controlMany(action: "cancelMany" | "retryMany", filter: TaskFilter, options: BulkOptions): Promise<BulkChange> {
     const ids: string[] = [];
-    for (const backend of this.runtime.backends.values()) ids.push(...(await this.#inTransaction(`${action} in`, () => act(backend))));
+    for (const backend of this.runtime.backends.values()) {
+      const act = backend[action];
+      if (act) ids.push(...(await this.#inTransaction(`${action} in`, () => act.call(backend, filter, options.dryRun === true))));
+    }
     return { count: ids.length, ids };
   }
 
@@ -189,6 +234,7 @@ export class TasksClient {
     if (backend.queues !== "*" && !backend.queues.includes(placed.queueName)) {
       throw new QueueNotServed(task.name, placed.queueName, backend.alias, backend.queues);
     }
+    checkCapabilities(backend, placed, checked.runAfter ?? placed.runAfter);
     const enqueuedAt = new Date();
     const runAfter = placed.resolveRunAfter(enqueuedAt, checked.runAfter);
     const prepared: PreparedTask[] = argsList.map((args, index) => {

@@ -3,10 +3,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { freePort } from "../scripts/db/postgres.js";
 import { allTasks, fail, record } from "./fixtures/tasks.js";
 import { createApp } from "./support/app.js";
 import type { Provider, TestDatabase } from "./support/databases.js";
-import { killLeftoverWorkers, runWorker } from "./support/processes.js";
+import { killLeftoverWorkers, runWorker, startWorker } from "./support/processes.js";
 
 /** A database no test here should reach: every command below fails or finishes before connecting. */
 const unreachable: TestDatabase = { provider: "sqlite", url: "/nonexistent/prisma-tasks.sqlite" };
@@ -91,17 +92,17 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker outpu
     return app;
   }
 
-  test("the start-up line names the queues, the concurrency and the database, its password masked", async () => {
+  test("the start-up line names the queues, the concurrency and the database as host:port/database, without user or password", async () => {
     const { database } = await freshApp();
 
     const run = await runWorker(database, ["--batch", "--no-startup-delay", "--queue", "emails,default", "--concurrency", "3"]);
 
     expect(run.code).toBe(0);
     const [startup] = run.stdout.split("\n");
-    const where = provider === "postgresql" ? /postgresql:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/t_\w+$/ : /sqlite$/;
+    const where = provider === "postgresql" ? /database=127\.0\.0\.1:\d+\/t_\w+$/ : /database=sqlite$/;
     expect(startup).toMatch(/INFO {2}worker worker-\w+ started: queues=emails,default concurrency=3 database=/);
     expect(startup).toMatch(where);
-    expect(run.output).not.toContain(":tasks@");
+    expect(run.output).not.toMatch(/postgres:|:tasks@|\*\*\*\*/);
   });
 
   test("--log-level warn prints warnings and errors only: no line per started or completed task", async () => {
@@ -126,8 +127,10 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker outpu
     expect(run.code).toBe(0);
     const lines = run.output.split("\n").filter((line) => line !== "");
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(entries.map((entry) => entry.event)).toEqual(["worker-started", "started", "complete", "worker-stopped"]);
-    expect(entries[2]).toEqual({
+    // On SQLite, the switch of the fresh file to WAL journal mode is logged before the first task.
+    const opening = provider === "sqlite" ? ["worker-started", "journal-mode"] : ["worker-started"];
+    expect(entries.map((entry) => entry.event)).toEqual([...opening, "started", "complete", "worker-stopped"]);
+    expect(entries.at(-2)).toEqual({
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       level: "info",
       event: "complete",
@@ -138,5 +141,77 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker outpu
       attempt: 1,
       durationMs: expect.any(Number),
     });
+  });
+});
+
+/**
+ * Runs a worker command to its end, or kills it after `limitMs` (its code is then null), so that a worker that would
+ * never end fails its test instead of hanging it; with how long it ran.
+ */
+async function runWithin(database: TestDatabase, args: readonly string[], limitMs = 90_000) {
+  const started = performance.now();
+  const worker = startWorker(database, args);
+  const timer = setTimeout(() => worker.child.kill("SIGKILL"), limitMs);
+  const { code } = await worker.exited;
+  clearTimeout(timer);
+  return { code, stdout: worker.stdout(), stderr: worker.stderr(), ms: performance.now() - started };
+}
+
+describe.concurrent("tasks-worker that cannot reach its database at start-up", { timeout: 120_000 }, () => {
+  test.each([
+    { mode: "a long-running worker", args: [] },
+    { mode: "--batch", args: ["--batch"] },
+  ])("$mode at a closed port exits 1 after --connect-timeout, with one line naming host:port/database", async ({ args }) => {
+    const port = await freePort();
+    const closed: TestDatabase = { provider: "postgresql", url: `postgresql://app:s3cret@127.0.0.1:${port}/orders` };
+
+    const run = await runWithin(closed, ["--no-startup-delay", "--connect-timeout", "2", ...args]);
+
+    expect(run.code).toBe(1);
+    expect(run.ms).toBeGreaterThanOrEqual(2_000);
+    expect(run.stdout).toContain(`database=127.0.0.1:${port}/orders`);
+    expect(run.stderr).toMatch(/^tasks-worker: [^\n]+\n$/);
+    expect(run.stderr).toMatch(new RegExp(`could not reach the database at 127\\.0\\.0\\.1:${port}/orders within 2 s: .*ECONNREFUSED.*--connect-timeout`));
+    expect(run.stdout + run.stderr).not.toContain("s3cret");
+  });
+
+  test("with no database URL at all exits 1 after --connect-timeout, with one line", async () => {
+    const unset: TestDatabase = { provider: "postgresql", url: "" };
+
+    const run = await runWithin(unset, ["--no-startup-delay", "--connect-timeout", "1", "--batch"]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^tasks-worker: could not reach the database at [^\n]+ within 1 s: [^\n]+\n$/);
+  });
+
+  test("a SQLite file in a folder that does not exist exits 1 at once: waiting will not create the folder", async () => {
+    const run = await runWithin(unreachable, ["--no-startup-delay", "--connect-timeout", "60", "--batch"]);
+
+    expect(run.code).toBe(1);
+    // No "within 60 s": it gave up at the first answer instead of waiting out --connect-timeout.
+    expect(run.stderr).toMatch(/^tasks-worker: could not reach the database at sqlite: [^\n]*directory does not exist\. Fix: check the connection settings[^\n]*\n$/);
+  });
+
+  test("--connect-timeout -1 exits 2 with a one-line reason", async () => {
+    expectUsageError(await runWorker(unreachable, ["--connect-timeout=-1"]), /--connect-timeout "-1": must be a number of seconds from 0 to 3600/);
+  });
+});
+
+describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker exit codes on %s", (provider) => {
+  test("--batch stopped by SIGTERM before it ran out of ready tasks exits 143, leaving the rest NEW", async () => {
+    const { prisma, database } = await createApp(provider, { tasks: allTasks });
+    opened.push(() => prisma.$disconnect());
+    await prisma.$tasks.enqueueMany(record, Array.from({ length: 5 }, (_, i) => ({ key: `batch-${i}`, sleepMs: 1_000 })));
+    const worker = startWorker(database, ["--no-startup-delay", "--batch", "--concurrency", "1", "--prefetch", "0"]);
+    await worker.waitFor(/task started/);
+
+    worker.child.kill("SIGTERM");
+
+    expect(await worker.exited).toEqual({ code: 143, signal: null });
+    const statuses = await prisma.taskResult.groupBy({ by: ["status"], _count: { _all: true }, orderBy: { status: "asc" } });
+    expect(statuses.map((group) => [group.status, group._count._all])).toEqual([
+      ["COMPLETE", 1],
+      ["NEW", 4],
+    ]);
   });
 });

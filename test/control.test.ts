@@ -2,6 +2,7 @@
 // CANCELLED status, on PostgreSQL and SQLite with real worker processes, and on the dummy and immediate backends.
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import {
+  GetResultNotSupported,
   InvalidTaskFilter,
   TaskCancelled,
   TaskNotRetryable,
@@ -55,7 +56,8 @@ const HOLDER = "test-holder";
 /** Claims every ready task as HOLDER, as a worker would; they stay RUNNING until the test records their outcome. */
 async function claimAsHolder(prisma: TasksPrisma, leaseMs = 60_000) {
   const { dialect, sql } = prisma.$tasks.runtime;
-  return dialect.claimTasks(sql, { queues: "*", backend: undefined, leaseMs, limit: 100, workerId: HOLDER });
+  const taskNames = allTasks.map((task) => task.name);
+  return dialect.claimTasks(sql, { queues: "*", backend: undefined, taskNames, leaseMs, limit: 100, workerId: HOLDER });
 }
 
 describe("TaskResult.cancel() and retry() without a backend", () => {
@@ -180,7 +182,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     const written = await dialect.recordOutcomes(sql, HOLDER, [
       { id: retried.id, attempt: 1, status: "NEW", error: thrown, runAfter: new Date() },
       { id: selfCancelled.id, attempt: 1, status: "FAILED", error: aborted, finishedAt: new Date() },
-      { id: completed.id, attempt: 1, status: "COMPLETE", returnValue: { json: "ok", meta: null }, finishedAt: new Date() },
+      { id: completed.id, attempt: 1, status: "COMPLETE", returnValue: { json: JSON.stringify("ok"), meta: null }, finishedAt: new Date() },
       { id: notCancelled.id, attempt: 1, status: "NEW", error: thrown, runAfter: new Date() },
     ]);
 
@@ -215,7 +217,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     const { dialect, sql } = prisma.$tasks.runtime;
     await new Promise((resolve) => setTimeout(resolve, 20));
 
-    await dialect.rescueExpired(sql);
+    await dialect.rescueExpired(sql, 100);
 
     const result = await prisma.$tasks.getResult(id);
     expect(result.status).toBe("CANCELLED");
@@ -556,22 +558,33 @@ describe("the dummy backend", () => {
 });
 
 describe("the immediate backend", () => {
-  test("a task has finished by the time cancel is called, so cancel reports it unchanged", async () => {
+  test("a task has finished by the time result.cancel() is called, so it is reported unchanged", async () => {
     const { prisma } = await freshApp("sqlite", "immediate");
-    const { id } = await prisma.$tasks.enqueue(noop);
+    const result = await prisma.$tasks.enqueue(noop);
 
-    const result = await prisma.$tasks.cancel(id);
+    await result.cancel();
 
     expect(result).toMatchObject({ status: TaskStatus.COMPLETE, returnValue: null, errors: [], cancelRequestedAt: null });
   });
 
-  test("retry runs a FAILED task again before it resolves, with its history kept", async () => {
+  test("result.retry() runs a FAILED task again before it resolves, with its history kept", async () => {
     const { prisma } = await freshApp("sqlite", "immediate");
-    const { id } = await prisma.$tasks.enqueue(fail, { reason: "declined" });
+    const result = await prisma.$tasks.enqueue(fail, { reason: "declined" });
 
-    const result = await prisma.$tasks.retry(id);
+    await result.retry();
 
     expect(result).toMatchObject({ status: TaskStatus.FAILED, attempts: 2, maxAttempts: 2, workerIds: ["immediate", "immediate"] });
     expect(result.errors.map((error) => error.exceptionClass)).toEqual(["PaymentDeclined", "PaymentDeclined"]);
+    await expect(prisma.$tasks.enqueue(noop).then((done) => done.retry())).rejects.toBeInstanceOf(TaskNotRetryable);
+  });
+
+  test("it keeps no tasks to find by id: cancel and retry by id throw GetResultNotSupported; bulk forms match none", async () => {
+    const { prisma } = await freshApp("sqlite", "immediate");
+    const { id } = await prisma.$tasks.enqueue(fail, { reason: "declined" });
+
+    await expect(prisma.$tasks.cancel(id)).rejects.toThrow(`cancel("${id}"): no configured backend keeps results to find by id`);
+    await expect(prisma.$tasks.retry(id)).rejects.toThrow("Fix: use the TaskResult that enqueue returned (result.retry() acts on its task)");
+    await expect(prisma.$tasks.retry(id)).rejects.toBeInstanceOf(GetResultNotSupported);
+    expect(await prisma.$tasks.retryMany({ status: TaskStatus.FAILED })).toEqual({ count: 0, ids: [] });
   });
 });

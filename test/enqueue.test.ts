@@ -1,9 +1,12 @@
 // Specification of $tasks.enqueue, enqueueMany and getResult: what is stored, what is refused, what each backend does.
 import { randomUUID } from "node:crypto";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { z } from "zod";
 import { Prisma } from "../generated/postgresql/client.js";
 import {
+  GetResultNotSupported,
   InvalidConfig,
   InvalidTask,
   InvalidTaskArguments,
@@ -298,9 +301,30 @@ describe.each<Provider>(["postgresql", "sqlite"])("enqueue on %s", (provider) =>
       expect(result.returnValue).toBe("finally");
     });
 
-    test("getResult finds a result it ran", async () => {
-      const { id } = await immediate.$tasks.enqueue(sendWelcomeEmail, { userId: 4 });
-      expect((await immediate.$tasks.getResult(id)).returnValue).toBe("sent:4");
+    test("keeps no result: getResult throws GetResultNotSupported, and the result enqueue returned refreshes", async () => {
+      const result = await immediate.$tasks.enqueue(sendWelcomeEmail, { userId: 4 });
+      const error = await rejectionOf(immediate.$tasks.getResult(result.id));
+      expect(error).toBeInstanceOf(GetResultNotSupported);
+      expect((error as Error).message).toMatch(/"default".*Fix: use the TaskResult that enqueue returned/);
+      await result.refresh();
+      expect(result.returnValue).toBe("sent:4");
+    });
+
+    test.each([
+      ["an enqueue option", { runAfter: 60_000 }, sendWelcomeEmail],
+      ["a Date", { runAfter: new Date(Date.now() + 60_000) }, sendWelcomeEmail],
+      ["set with .using()", {}, sendWelcomeEmail.using({ runAfter: 60_000 })],
+    ])("runAfter as %s throws InvalidTask naming the option and the fix, and runs nothing", async (_, options, chosen) => {
+      const error = await rejectionOf(immediate.$tasks.enqueue(chosen, { userId: 5 }, options));
+      expect(error).toBeInstanceOf(InvalidTask);
+      expect(error).toMatchObject({ taskName: "accounts.sendWelcomeEmail", field: "runAfter" });
+      expect((error as Error).message).toMatch(/runAfter cannot be honoured by backend "default" \(immediate\).*Fix: leave runAfter out/);
+      expect(ran).toEqual([]);
+    });
+
+    test("runs a task with a priority, as Django's immediate backend does (nothing waits, so nothing is reordered)", async () => {
+      const result = await immediate.$tasks.enqueue(sendWelcomeEmail.using({ priority: 50 }), { userId: 6 });
+      expect(result).toMatchObject({ status: TaskStatus.COMPLETE, priority: 50 });
     });
   });
 
@@ -318,6 +342,11 @@ describe.each<Provider>(["postgresql", "sqlite"])("enqueue on %s", (provider) =>
       ]);
       expect(ran).toEqual([]);
       expect(await prisma.taskResult.count()).toBe(0);
+    });
+
+    test("getResult finds what it recorded, in this process", async () => {
+      const result = await dummy.$tasks.enqueue(sendWelcomeEmail, { userId: 7 }, { runAfter: 60_000 });
+      expect(await dummy.$tasks.getResult(result.id)).toMatchObject({ status: TaskStatus.NEW, runAfter: result.runAfter });
     });
 
     test("clear() empties what it recorded", async () => {
@@ -411,5 +440,30 @@ describe.each<Provider>(["postgresql", "sqlite"])("enqueue on %s", (provider) =>
       });
       expect(await client.taskResult.findUnique({ where: { id } })).not.toBeNull();
     });
+  });
+});
+
+describe("the immediate backend in a long-running process", () => {
+  /** The heap in use once garbage has been collected; `gc` is exposed here rather than for the whole test run. */
+  function liveHeap(): number {
+    setFlagsFromString("--expose-gc");
+    (runInNewContext("gc") as () => void)();
+    return process.memoryUsage().heapUsed;
+  }
+
+  test("keeps nothing of 100,000 tasks it ran", async () => {
+    const database = await createDatabase("sqlite");
+    const immediate = clientFor(database, { backends: { default: { backend: "immediate" } } });
+    try {
+      const before = liveHeap();
+      let last = "";
+      for (let row = 0; row < 100_000; row++) last = (await immediate.$tasks.enqueue(importRows, { row })).id;
+      const grown = liveHeap() - before;
+      await expect(immediate.$tasks.getResult(last)).rejects.toBeInstanceOf(GetResultNotSupported);
+      // Kept results would take ~500 bytes each, 50 MB in all.
+      expect(grown).toBeLessThan(5 * 1024 * 1024);
+    } finally {
+      await immediate.$disconnect();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // Specification of `tasks-worker prune`: which finished rows it deletes (or, dry, counts), and which it never touches.
 import { afterAll, describe, expect, test } from "vitest";
 import { TaskStatus } from "../src/index.js";
-import { allTasks, record, sendEmail } from "./fixtures/tasks.js";
+import { allTasks, noop, record, sendEmail } from "./fixtures/tasks.js";
 import { createApp } from "./support/app.js";
 import type { Provider } from "./support/databases.js";
 import { killLeftoverWorkers, runWorker } from "./support/processes.js";
@@ -97,4 +97,32 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune
     expect(run.stdout).toMatch(/^prune \(queues emails\): deleted 1 COMPLETE task\(s\) .* and 0 FAILED or CANCELLED task\(s\)/);
     expect(await remaining()).toEqual(ALL_LABELS.filter((label) => label !== "emails, complete 20 days ago"));
   });
+});
+
+// Not concurrent with the tests above: it runs two prune processes over 30,000 rows, which would slow theirs.
+describe.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune of many rows on %s", (provider) => {
+  test("deletes 30,000 rows in batches of --batch-size, printing its progress; --dry-run first counts them all", async () => {
+    const app = await createApp(provider, { tasks: allTasks });
+    opened.push(app.close);
+    for (let i = 0; i < 3; i++) await app.prisma.$tasks.enqueueMany(noop, Array.from({ length: 10_000 }, () => undefined));
+    const old = new Date(Date.now() - 20 * DAY_MS);
+    await app.prisma.taskResult.updateMany({ data: { status: TaskStatus.COMPLETE, finishedAt: old, attempts: 1 } });
+
+    const dry = await runWorker(app.database, ["prune", "--dry-run", "--batch-size", "1000"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toBe("prune (all queues): would delete 30000 COMPLETE task(s) finished over 14 day(s) ago and 0 FAILED or CANCELLED task(s) finished over 14 day(s) ago\n");
+    expect(await app.prisma.taskResult.count()).toBe(30_000);
+
+    const run = await runWorker(app.database, ["prune", "--batch-size", "1000"]);
+
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines.at(-1)).toMatch(/^prune \(all queues\): deleted 30000 COMPLETE task\(s\) .* and 0 FAILED or CANCELLED task\(s\)/);
+    // A line every ten batches at least (more when batches are slow), ending with the thirtieth, the last full one.
+    const progress = lines.slice(0, -1);
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    for (const line of progress) expect(line).toMatch(/^prune \(all queues\): deleted \d+ so far \(\d+ COMPLETE, 0 FAILED or CANCELLED\) in \d+ batch\(es\), [\d.]+ s$/);
+    expect(progress.at(-1)).toMatch(/deleted 30000 so far \(30000 COMPLETE, 0 FAILED or CANCELLED\) in 30 batch\(es\)/);
+    expect(await app.prisma.taskResult.count()).toBe(0);
+  }, 180_000);
 });

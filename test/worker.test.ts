@@ -248,14 +248,10 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker on %s
       expect(failing.finishedAt).toBeInstanceOf(Date);
     });
 
-    test("whose name the worker does not know ends FAILED with UnknownTask, and the next task still runs", () => {
+    test("whose name the worker does not know is left NEW, unclaimed, and the next task still runs", () => {
       const { unknown, afterUnknown } = results;
-      expect(unknown.status).toBe(TaskStatus.FAILED);
-      expect(unknown.errors).toEqual([
-        { exceptionClass: "UnknownTask", message: expect.stringContaining('"nope.missing"'), traceback: expect.any(String) },
-      ]);
+      expect([unknown.status, unknown.attempts, unknown.workerIds, unknown.errors]).toEqual([TaskStatus.NEW, 0, [], []]);
       expect(afterUnknown.status).toBe(TaskStatus.COMPLETE);
-      expect(afterUnknown.startedAt!.getTime()).toBeGreaterThanOrEqual(unknown.startedAt!.getTime());
     });
 
     test("whose stored args no longer pass its schema ends FAILED with InvalidTaskArguments, without a retry", async () => {
@@ -275,6 +271,35 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker on %s
       ]);
       expect(await app.prisma.execution.findUnique({ where: { key: "unstorable" } })).toMatchObject({ count: 1 });
     });
+  });
+});
+
+describe.concurrent.each<Provider>(["postgresql", "sqlite"])("a rolling deploy on %s", (provider) => {
+  /** A task a newer release added: the enqueueing app has it, the running tasks-worker does not. */
+  const added = task({ name: "test.addedLater", args: z.object({ step: z.number() }) }, async ({ step }) => `ran step ${step}`);
+
+  test("a task no running worker knows stays NEW and is reported while the others run; a worker that knows it runs it", async () => {
+    const { prisma, database } = await freshApp(provider, { tasks: [...allTasks, added] });
+    const newer = await prisma.$tasks.enqueueMany(added.using({ priority: 10 }), [{ step: 1 }, { step: 2 }]);
+    const known = await prisma.$tasks.enqueue(record, { key: "known" });
+
+    const old = await runWorker(database, [...QUICK, "--batch"]);
+
+    expect(old.code).toBe(0);
+    expect(old.stderr).toMatch(/WARN {2}2 ready task\(s\) among the next 10000 have names this worker does not know: test\.addedLater \(2\); they stay NEW/);
+    expect((await known.refresh()).status).toBe(TaskStatus.COMPLETE);
+    for (const result of newer) await result.refresh();
+    expect(newer.map(({ status, attempts, workerIds }) => ({ status, attempts, workerIds }))).toEqual(
+      newer.map(() => ({ status: TaskStatus.NEW, attempts: 0, workerIds: [] })),
+    );
+
+    await new Worker({ prisma, batch: true, startupDelay: false }).run();
+
+    for (const result of newer) await result.refresh();
+    expect(newer.map((result) => [result.status, result.returnValue])).toEqual([
+      [TaskStatus.COMPLETE, "ran step 1"],
+      [TaskStatus.COMPLETE, "ran step 2"],
+    ]);
   });
 });
 
@@ -500,7 +525,7 @@ describe("the Completer on postgresql", () => {
     const { prisma, database } = await freshApp("postgresql");
     const { dialect, sql } = prisma.$tasks.runtime;
     const enqueued = await prisma.$tasks.enqueue(record, { key: "held-up" });
-    const [claimed] = await dialect.claimTasks(sql, { queues: "*", backend: undefined, leaseMs: 60_000, limit: 1, workerId: "writer" });
+    const [claimed] = await dialect.claimTasks(sql, { queues: "*", backend: undefined, taskNames: [record.name], leaseMs: 60_000, limit: 1, workerId: "writer" });
     expect(claimed!.id).toBe(enqueued.id);
 
     // Another connection holds the row, so the outcome's UPDATE waits for it.
@@ -511,7 +536,7 @@ describe("the Completer on postgresql", () => {
       await blocker.query("SELECT 1 FROM task_results WHERE id = $1 FOR UPDATE", [enqueued.id]);
       const completer = new Completer(dialect, sql, "writer", () => {});
       const reports: boolean[] = [];
-      completer.record({ id: enqueued.id, attempt: 1, status: "COMPLETE", returnValue: { json: "done", meta: null }, finishedAt: new Date() }, (written) =>
+      completer.record({ id: enqueued.id, attempt: 1, status: "COMPLETE", returnValue: { json: JSON.stringify("done"), meta: null }, finishedAt: new Date() }, (written) =>
         reports.push(written),
       );
       await eventually("the outcome's write waits on the row lock", async () => {

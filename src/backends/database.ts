@@ -9,7 +9,7 @@ import type { Backend, PreparedTask } from "./types.js";
 
 export class DatabaseBackend implements Backend {
   readonly kind = "database";
-  readonly capabilities = { joinsTransactions: true, persistsResults: true, usesWorkers: true, supportsDefer: true, supportsPriority: true };
+  readonly capabilities = { joinsTransactions: true, supportsGetResult: true, usesWorkers: true, supportsDefer: true, supportsPriority: true };
   readonly #dialect: Dialect;
   readonly #client: SqlClient;
   readonly #source: ResultSource;

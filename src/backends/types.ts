@@ -9,13 +9,14 @@ export type BackendKind = "database" | "immediate" | "dummy";
 export interface BackendCapabilities {
   /** Writes through the caller's interactive transaction; otherwise enqueue waits for the commit to act at all. */
   readonly joinsTransactions: boolean;
-  /** Results survive the process and can be read back with getResult. */
-  readonly persistsResults: boolean;
+  /** getResult finds results by id from any process (Django's `supports_get_result`); the dummy backend's are found in
+   * its own process only, and the immediate backend keeps none. */
+  readonly supportsGetResult: boolean;
   /** Tasks run in worker processes (`tasks-worker`), not in the caller. */
   readonly usesWorkers: boolean;
-  /** `runAfter` delays the task. */
+  /** `runAfter` delays the task. Without it, enqueue refuses a runAfter (InvalidTask) rather than ignore it. */
   readonly supportsDefer: boolean;
-  /** `priority` orders the tasks. */
+  /** `priority` orders waiting tasks. Without it, enqueue refuses a priority other than 0 (InvalidTask). */
   readonly supportsPriority: boolean;
 }
 
@@ -38,19 +39,20 @@ export interface Backend {
   pending(task: PreparedTask): TaskResult;
   /** Runs tasks just stored, in this process: the immediate backend. Others leave them to workers. */
   run?(tasks: readonly PreparedTask[]): Promise<TaskResult[]>;
-  /** The result with this id, or undefined when this backend has none. */
-  getResult(id: string, client: SqlClient): Promise<TaskResult | undefined>;
+  /** The result with this id, or undefined when this backend has none. Absent on a backend that keeps no results. */
+  getResult?(id: string, client: SqlClient): Promise<TaskResult | undefined>;
   /**
    * Cancels the task with this id (see `$tasks.cancel`), in the caller's transaction when there is one; returns its
-   * result after the call, or undefined when this backend has no such task.
+   * result after the call, or undefined when this backend has no such task. Absent, as the three below, on a backend
+   * that keeps no results: its tasks are cancelled and retried through the TaskResult enqueue returned.
    */
-  cancel(id: string): Promise<TaskResult | undefined>;
+  cancel?(id: string): Promise<TaskResult | undefined>;
   /** Sends a FAILED or CANCELLED task back to NEW (see `$tasks.retry`); throws TaskNotRetryable for other statuses. */
-  retry(id: string): Promise<TaskResult | undefined>;
+  retry?(id: string): Promise<TaskResult | undefined>;
   /** Cancels this backend's tasks that match (or, dry, lists them); returns their ids. */
-  cancelMany(filter: TaskFilter, dryRun: boolean): Promise<string[]>;
+  cancelMany?(filter: TaskFilter, dryRun: boolean): Promise<string[]>;
   /** Retries this backend's tasks that match (or, dry, lists them); returns their ids. */
-  retryMany(filter: TaskFilter, dryRun: boolean): Promise<string[]>;
+  retryMany?(filter: TaskFilter, dryRun: boolean): Promise<string[]>;
 }
 
 /** Lifecycle hooks given to withTasks. They run after the fact and never change an outcome. */
@@ -59,6 +61,6 @@ export interface TaskHooks {
   onEnqueued?(result: TaskResult): unknown;
   /** When an attempt starts. */
   onStarted?(result: TaskResult): unknown;
-  /** When an attempt ends: COMPLETE, FAILED, or NEW again with a retry scheduled. */
+  /** When an attempt ends: COMPLETE, FAILED, CANCELLED, or NEW again with a retry scheduled. */
   onFinished?(result: TaskResult): unknown;
 }

@@ -1,16 +1,35 @@
-// The dialect for a Prisma client's database.
-import { TasksError } from "../errors.js";
-import { postgresql } from "./postgresql/index.js";
-import { sqlite } from "./sqlite/index.js";
+// The dialect for a Prisma client's database: one folder per database, picked by the provider Prisma reports.
+import { InvalidConfig, TasksError } from "../errors.js";
+import { postgresqlDialect } from "./postgresql/index.js";
+import { sqliteDialect } from "./sqlite/index.js";
 import type { Dialect } from "./types.js";
 
-export type { BackendTaskFilter, Dialect, NewTask, Outcome, SqlClient, StoredTask } from "./types.js";
+export type { BackendTaskFilter, Dialect, DialectLog, NewTask, OwnPool, Outcome, SqlClient, StoredTask, WakeUps } from "./types.js";
 export { CANCEL_CHANNEL, NOTIFY_CHANNEL } from "./postgresql/index.js";
 
-export function dialectFor(provider: string): Dialect {
-  if (provider === "postgresql" || provider === "postgres") return postgresql;
-  if (provider === "sqlite") return sqlite;
-  throw new TasksError(
-    `prisma-tasks supports PostgreSQL and SQLite; this Prisma client uses "${provider}". Use a PostgreSQL or SQLite datasource.`,
-  );
+const DIALECTS: Record<string, (prisma: object) => Dialect> = {
+  postgresql: postgresqlDialect,
+  postgres: postgresqlDialect,
+  sqlite: sqliteDialect,
+};
+
+/** The provider Prisma reports for the client. */
+function providerOf(prisma: object): string {
+  const provider = (prisma as { _activeProvider?: unknown })._activeProvider;
+  if (typeof provider !== "string") {
+    throw new InvalidConfig("withTasks could not tell which database this Prisma client uses. Fix: apply withTasks to a PrismaClient from prisma-client or prisma-client-js, version 7.");
+  }
+  return provider;
+}
+
+/** The dialect for this Prisma client: its database's SQL, on the table and connection its adapter uses. */
+export function dialectFor(prisma: object): Dialect {
+  const provider = providerOf(prisma);
+  const dialect = Object.hasOwn(DIALECTS, provider) ? DIALECTS[provider] : undefined;
+  if (!dialect) {
+    throw new TasksError(
+      `prisma-tasks supports PostgreSQL and SQLite; this Prisma client uses "${provider}". Use a PostgreSQL or SQLite datasource.`,
+    );
+  }
+  return dialect(prisma);
 }

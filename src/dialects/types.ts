@@ -1,7 +1,8 @@
-// What every SQL dialect offers the backends and the worker: one method per operation on task_results.
+// What every database dialect offers the backends and the worker: one method per operation on task_results, and the
+// connections, wake-ups and preparation that differ from one database to the next.
 import type { TaskFilter } from "../control.js";
 import type { TaskError, TaskResultData } from "../result.js";
-import type { Stored } from "../serialization.js";
+import type { Stored, StoredText } from "../serialization.js";
 
 /** The part of a Prisma client (or transaction client) the dialects use: raw SQL with positional parameters. */
 export interface SqlClient {
@@ -27,15 +28,28 @@ export interface ClaimRequest {
   queues: readonly string[] | "*";
   /** Only rows of this database backend alias (a row's `backend` column); every row when undefined. */
   backend: string | undefined;
+  /** Only rows of these task names: the tasks this worker can run (others wait for a worker that knows them). */
+  taskNames: readonly string[];
   /** How long the claimed rows stay this worker's without a heartbeat. */
   leaseMs: number;
   limit: number;
   workerId: string;
 }
 
+/** Which ready tasks a worker would leave alone because it has no function for their names. */
+export interface UnknownTasksRequest extends Pick<ClaimRequest, "queues" | "backend" | "taskNames"> {
+  /** How many of the next ready tasks, in claim order, to look at: the count stays cheap however long the queue. */
+  window: number;
+}
+
+export interface UnknownTaskCount {
+  taskName: string;
+  count: number;
+}
+
 /** What an attempt ended with, written by the worker that holds the task (matched by worker id and attempt). */
 export type Outcome =
-  | { id: string; attempt: number; status: "COMPLETE"; returnValue: Stored; finishedAt: Date }
+  | { id: string; attempt: number; status: "COMPLETE"; returnValue: StoredText; finishedAt: Date }
   | { id: string; attempt: number; status: "FAILED"; error: TaskError; finishedAt: Date }
   /** A failed attempt with attempts left: back to NEW, to run again after `runAfter`. */
   | { id: string; attempt: number; status: "NEW"; error: TaskError; runAfter: Date };
@@ -51,7 +65,6 @@ export interface PruneRequest {
   completeBefore: Date;
   failedBefore: Date;
   queues: readonly string[] | "*";
-  dryRun: boolean;
 }
 
 export interface PruneCounts {
@@ -65,11 +78,25 @@ export interface BackendTaskFilter extends TaskFilter {
   backend: string;
 }
 
+/** prisma-tasks' own connections to the app's database, for statements outside the app's transactions. */
+export interface OwnPool extends SqlClient {
+  end(): Promise<void>;
+}
+
+/** Wake-ups a worker listens to; `stop()` ends them. */
+export interface WakeUps {
+  stop(): Promise<void>;
+}
+
+/** A line a dialect has for the worker's log (the worker's Log takes it as it is). */
+export type DialectLog = (entry: { level: "info" | "warn"; event: string; message: string; error?: string }) => void;
+
+/**
+ * One database as prisma-tasks uses it, made for one Prisma client (dialectFor): its table's place, its connection
+ * settings. The statements take the client to run on, which is the app's transaction, its client or the own pool.
+ */
 export interface Dialect {
-  readonly provider: "postgresql" | "sqlite";
-  /** Whether enqueue wakes workers through NOTIFY, delivered at commit. */
-  readonly notifies: boolean;
-  /** Inserts all rows in one statement, all or nothing. */
+  /** Inserts all rows in one statement, all or nothing, and wakes listening workers once they commit. */
   insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void>;
   /** Marks up to `limit` ready tasks RUNNING for this worker and returns them in claim order. */
   claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
@@ -80,11 +107,19 @@ export interface Dialect {
   recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]>;
   /** Extends the leases of the tasks `ids` that this worker still holds; returns the ids it extended. */
   heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
-  /** Recovers RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out. */
-  rescueExpired(client: SqlClient): Promise<RescueCounts>;
+  /**
+   * Recovers up to `limit` RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out; one
+   * whose cancel was recorded ends CANCELLED.
+   */
+  rescueExpired(client: SqlClient, limit: number): Promise<RescueCounts>;
   /** Puts tasks this worker holds but will not run back to NEW (CANCELLED when a cancel was recorded), keeping their attempt count. */
   releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
-  prune(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;
+  /** Counts ready tasks, among the next `window` in claim order, whose names are not in `taskNames`, by name. */
+  countUnknownTasks(client: SqlClient, request: UnknownTasksRequest): Promise<UnknownTaskCount[]>;
+  /** Deletes up to `limit` finished rows the request matches, oldest first; fewer than `limit` once none are left. */
+  pruneBatch(client: SqlClient, request: PruneRequest, limit: number): Promise<PruneCounts>;
+  /** Counts the finished rows the request matches (a dry run of prune). */
+  countPrunable(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;
   /**
    * Cancels a NEW task (CANCELLED at once) or records a cancel of a RUNNING one (its holder's outcome write ends it
    * CANCELLED unless it completed); returns the row after, or undefined when neither applied (finished, already
@@ -100,4 +135,16 @@ export interface Dialect {
   /** Ids of up to `limit` tasks that match, in id order after `after`: what a bulk dry run reports. */
   matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]>;
   fetchTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
+
+  /** A pool of `size` connections of prisma-tasks' own, or undefined when statements go through the Prisma client. */
+  openPool(size: number): OwnPool | undefined;
+  /**
+   * Calls `onWake` with the queue of each task enqueued ready, and with undefined when wake-ups may have been missed
+   * (after a reconnect); undefined when this database or connection cannot, and the worker polls.
+   */
+  listen(onWake: (queue: string | undefined) => void, log: DialectLog): WakeUps | undefined;
+  /** Sets up the database for workers before their first claim (SQLite: WAL journal mode), saying so in the log. */
+  prepareWorker(client: SqlClient, log: DialectLog): Promise<void>;
+  /** Where the client connects, for the worker's start-up line: host, port and database; never a password. */
+  describeConnection(): string;
 }

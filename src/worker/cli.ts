@@ -1,23 +1,26 @@
 // tasks-worker: parses the command line, loads tasks.config.ts, and runs a worker or a prune.
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { TasksWorkerConfig } from "../config.js";
 import { CANCELLABLE, RETRYABLE, type TaskFilter } from "../control.js";
-import { TasksError } from "../errors.js";
+import { DatabaseUnreachable, TasksError } from "../errors.js";
 import type { TaskResult, TaskStatus } from "../result.js";
 import { TasksClient } from "../tasks-client.js";
-import { LOG_LEVELS, streamLog, type LogFormat, type LogLevel } from "./log.js";
+import { withTimeout } from "./database-errors.js";
+import { LOG_LEVELS, describeDatabase, streamLog, type LogFormat, type LogLevel } from "./log.js";
+import { DEFAULT_PRUNE_BATCH_SIZE, pruneTasks, type PruneProgress } from "./prune.js";
 import { Worker } from "./worker.js";
 
 export const USAGE = `Usage:
   tasks-worker [--config tasks.config.ts] [--queue emails,default | '*'] [--backend default]
                [--concurrency 10] [--interval 1] [--batch] [--max-tasks N] [--worker-id ID]
                [--no-startup-delay] [--log-format text|json] [--log-level info|warn|error]
-               [--lease-ms 60000] [--prefetch N]
+               [--lease-ms 60000] [--prefetch N] [--connect-timeout 30]
   tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
-                     [--queue emails,default | '*'] [--dry-run]
+                     [--queue emails,default | '*'] [--dry-run] [--batch-size 5000]
   tasks-worker cancel [--config tasks.config.ts] ID... | --status NEW|RUNNING --task NAME [--queue Q] [--since 2h] [--dry-run]
   tasks-worker retry [--config tasks.config.ts] ID... | --status FAILED|CANCELLED --task NAME [--queue Q] [--since 2h] [--dry-run]`;
 
@@ -25,12 +28,23 @@ export const USAGE = `Usage:
 class UsageError extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** A prune of many batches prints its progress every this many batches, or sooner when this long has passed. */
+const PROGRESS_BATCHES = 10;
+const PROGRESS_MS = 5_000;
+/** The longest the command waits for the database connections to close before it exits. */
+const DISCONNECT_MS = 5_000;
 
 function number(option: string, text: string | undefined, check: (value: number) => boolean, rule: string): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === "" || !check(value)) throw new UsageError(`--${option} ${JSON.stringify(text)}: must be ${rule}`);
   return value;
+}
+
+/** A number of seconds from 0 to an hour, as milliseconds. */
+function seconds(option: string, text: string | undefined): number | undefined {
+  const value = number(option, text, (v) => Number.isFinite(v) && v >= 0 && v <= 3600, "a number of seconds from 0 to 3600");
+  return value === undefined ? undefined : Math.round(value * 1000);
 }
 
 function queues(text: string | undefined): readonly string[] | "*" | undefined {
@@ -61,9 +75,11 @@ function parse(argv: readonly string[]) {
         "log-level": { type: "string" },
         "lease-ms": { type: "string" },
         prefetch: { type: "string" },
+        "connect-timeout": { type: "string" },
         "min-age-days": { type: "string" },
         "failed-min-age-days": { type: "string" },
         "dry-run": { type: "boolean" },
+        "batch-size": { type: "string" },
         status: { type: "string" },
         task: { type: "string" },
         since: { type: "string" },
@@ -75,8 +91,8 @@ function parse(argv: readonly string[]) {
   }
 }
 
-const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "log-level", "lease-ms", "prefetch"] as const;
-const PRUNE_ONLY = ["min-age-days", "failed-min-age-days", "dry-run"] as const;
+const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "log-level", "lease-ms", "prefetch", "connect-timeout"] as const;
+const PRUNE_ONLY = ["min-age-days", "failed-min-age-days", "dry-run", "batch-size"] as const;
 const CONTROL_ONLY = ["status", "task", "since"] as const;
 
 /** Refuses the filter options of cancel and retry when given to another command. */
@@ -88,7 +104,15 @@ function refuseControlOptions(has: (name: string) => boolean): void {
 export type Command =
   | { kind: "help" }
   | { kind: "work"; config: string; logFormat: LogFormat; logLevel: LogLevel; worker: Record<string, unknown> }
-  | { kind: "prune"; config: string; minAgeDays: number; failedMinAgeDays: number; queues: readonly string[] | "*"; dryRun: boolean }
+  | {
+      kind: "prune";
+      config: string;
+      minAgeDays: number;
+      failedMinAgeDays: number;
+      queues: readonly string[] | "*";
+      dryRun: boolean;
+      batchSize: number;
+    }
   | ControlCommand;
 
 /** `tasks-worker cancel` or `retry`: of the tasks named by id, or of those a filter matches. */
@@ -109,12 +133,16 @@ export function parseCommand(argv: readonly string[]): Command {
   const has = (name: string) => (values as Record<string, unknown>)[name] !== undefined;
   if (positionals[0] === "prune") {
     const misplaced = WORKER_ONLY.find(has);
-    if (misplaced) throw new UsageError(`--${misplaced} is a worker option; prune takes --min-age-days, --failed-min-age-days, --queue, --dry-run`);
+    if (misplaced) throw new UsageError(`--${misplaced} is a worker option; prune takes --min-age-days, --failed-min-age-days, --queue, --dry-run, --batch-size`);
     refuseControlOptions(has);
     const minAgeDays = number("min-age-days", values["min-age-days"], (v) => Number.isFinite(v) && v >= 0, "a number of days, 0 or more") ?? 14;
     const failedMinAgeDays =
       number("failed-min-age-days", values["failed-min-age-days"], (v) => Number.isFinite(v) && v >= 0, "a number of days, 0 or more") ?? minAgeDays;
-    return { kind: "prune", config, minAgeDays, failedMinAgeDays, queues: queues(values.queue) ?? "*", dryRun: values["dry-run"] ?? false };
+    const batchSize =
+      number("batch-size", values["batch-size"], (v) => Number.isInteger(v) && v >= 1 && v <= 1_000_000, "a whole number from 1 to 1000000") ??
+      DEFAULT_PRUNE_BATCH_SIZE;
+    const dryRun = values["dry-run"] ?? false;
+    return { kind: "prune", config, minAgeDays, failedMinAgeDays, queues: queues(values.queue) ?? "*", dryRun, batchSize };
   }
   const misplaced = PRUNE_ONLY.find(has);
   if (misplaced) throw new UsageError(`--${misplaced} belongs to "tasks-worker prune"`);
@@ -132,6 +160,7 @@ export function parseCommand(argv: readonly string[]): Command {
     startupDelay: values["no-startup-delay"] ? false : undefined,
     leaseMs: number("lease-ms", values["lease-ms"], (v) => Number.isInteger(v) && v >= 100, "a whole number of milliseconds, 100 or more"),
     prefetch: number("prefetch", values.prefetch, (v) => Number.isInteger(v) && v >= 0 && v <= 10_000, "a whole number from 0 to 10000"),
+    connectTimeoutMs: seconds("connect-timeout", values["connect-timeout"]),
   };
   if (typeof worker.workerId === "string" && (worker.workerId.length < 1 || worker.workerId.length > 64)) {
     throw new UsageError(`--worker-id ${JSON.stringify(worker.workerId)}: must be 1 to 64 characters`);
@@ -208,7 +237,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error("tasks-worker: fatal error:", error);
     return 1;
   } finally {
-    await loaded.prisma.$disconnect().catch(() => {});
+    // Bounded: closing a pool waits for its statements, and a database that hangs must not keep the process alive.
+    await withTimeout(loaded.prisma.$disconnect(), DISCONNECT_MS, "disconnecting").catch(() => {});
   }
 }
 
@@ -220,14 +250,14 @@ async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited
   log({
     level: "info",
     event: "worker-started",
-    message: `worker ${options.workerId} started: queues=${queues} concurrency=${options.concurrency} database=${worker.database}`,
+    message: `worker ${options.workerId} started: queues=${queues} concurrency=${options.concurrency} database=${describeDatabase(worker.database)}`,
     workerId: options.workerId,
   });
-  let signals = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   let forced = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
+    if (stoppedBy === undefined) {
+      stoppedBy = signal;
       log({ level: "info", event: "stopping", message: `${signal}: finishing running tasks, then exiting (send again to abort them)` });
       void worker.stop();
     } else {
@@ -240,6 +270,11 @@ async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited
   process.on("SIGINT", onSignal);
   try {
     await worker.run();
+  } catch (error) {
+    if (!(error instanceof DatabaseUnreachable)) throw error;
+    log.flush();
+    console.error(`tasks-worker: ${error.message}`);
+    return 1;
   } finally {
     log.flush();
     process.off("SIGTERM", onSignal);
@@ -247,19 +282,40 @@ async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited
   }
   log({ level: "info", event: "worker-stopped", message: `worker ${options.workerId} stopped` });
   log.flush();
-  return forced ? 1 : 0;
+  return exitCode(forced, stoppedBy, (options.batch || options.maxTasks !== undefined) && !worker.drained);
+}
+
+/**
+ * 1 after a forced stop. A --batch or --max-tasks run that a signal stopped before its work ran out: 128 + the signal's
+ * number (130 for SIGINT, 143 for SIGTERM), as a shell reports a process that signal ended, so a cron job or CI step
+ * does not report an unfinished run as done. Otherwise 0.
+ */
+function exitCode(forced: boolean, stoppedBy: NodeJS.Signals | undefined, unfinished: boolean): number {
+  if (forced) return 1;
+  if (stoppedBy !== undefined && unfinished) return 128 + constants.signals[stoppedBy];
+  return 0;
 }
 
 async function prune(command: Extract<Command, { kind: "prune" }>, prisma: { $tasks: TasksClient }): Promise<number> {
-  const { dialect, client } = prisma.$tasks.runtime;
-  const now = Date.now();
-  const counts = await dialect.prune(client, {
-    completeBefore: new Date(now - command.minAgeDays * DAY_MS),
-    failedBefore: new Date(now - command.failedMinAgeDays * DAY_MS),
-    queues: command.queues,
-    dryRun: command.dryRun,
-  });
+  const { dialect, sql } = prisma.$tasks.runtime;
+  const started = Date.now();
   const scope = command.queues === "*" ? "all queues" : `queues ${command.queues.join(",")}`;
+  let reported = started;
+  const onBatch = (progress: PruneProgress) => {
+    const now = Date.now();
+    if (progress.batches % PROGRESS_BATCHES !== 0 && now - reported < PROGRESS_MS) return;
+    reported = now;
+    console.log(
+      `prune (${scope}): deleted ${progress.complete + progress.failed} so far (${progress.complete} COMPLETE, ` +
+        `${progress.failed} FAILED or CANCELLED) in ${progress.batches} batch(es), ${((now - started) / 1000).toFixed(1)} s`,
+    );
+  };
+  const request = {
+    completeBefore: new Date(started - command.minAgeDays * DAY_MS),
+    failedBefore: new Date(started - command.failedMinAgeDays * DAY_MS),
+    queues: command.queues,
+  };
+  const counts = await pruneTasks(dialect, sql, request, { batchSize: command.batchSize, dryRun: command.dryRun, onBatch });
   const verb = command.dryRun ? "would delete" : "deleted";
   console.log(
     `prune (${scope}): ${verb} ${counts.complete} COMPLETE task(s) finished over ${command.minAgeDays} day(s) ago and ` +
@@ -281,7 +337,7 @@ function since(text: string | undefined): Date | undefined {
 function parseControl(kind: "cancel" | "retry", values: ReturnType<typeof parse>["values"], ids: readonly string[]): ControlCommand {
   const config = values.config ?? "tasks.config.ts";
   const has = (name: string) => (values as Record<string, unknown>)[name] !== undefined;
-  const misplaced = [...WORKER_ONLY, "min-age-days", "failed-min-age-days"].find(has);
+  const misplaced = [...WORKER_ONLY, "min-age-days", "failed-min-age-days", "batch-size"].find(has);
   const form = `${kind} takes task ids, or --status, --task, --queue, --since and --dry-run`;
   if (misplaced) throw new UsageError(`--${misplaced} is not a ${kind} option; ${form}`);
   const filtered = (["status", "task", "queue", "since", "dry-run"] as const).find(has);

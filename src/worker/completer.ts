@@ -1,10 +1,11 @@
 // Outcome writes, batched: finished attempts are written together, and a failed write is retried until it lands.
-// While the database is unreachable, outcomes wait in memory. When it is reachable but refuses a batch (a trigger,
-// a constraint, a value it cannot store), the batch is written one outcome at a time, and an outcome the database
-// still refuses is recorded as FAILED with OutcomeRejected instead, so no task is held RUNNING forever.
-import type { Dialect, Outcome, SqlClient } from "../dialects/types.js";
-import { errorFromException } from "../result.js";
-import type { Log } from "./log.js";
+// While the database is unreachable, outcomes wait in memory, however often it comes and goes. When it refuses a batch
+// (a trigger, a constraint, a value it cannot store), the batch is written one outcome at a time, and an outcome the
+// database still refuses is recorded as FAILED with OutcomeRejected instead, so no task is held RUNNING forever.
+import type { Dialect, Outcome, SqlClient, StoredTask } from "../dialects/types.js";
+import { errorFromException, type TaskError } from "../result.js";
+import { classifyDatabaseError } from "./database-errors.js";
+import { messageOf, type Log } from "./log.js";
 
 const MAX_BATCH = 500;
 /**
@@ -13,8 +14,6 @@ const MAX_BATCH = 500;
  */
 const WRITERS = 2;
 const MAX_BACKOFF_MS = 5_000;
-/** Failed writes of one batch before its outcomes are written one by one (if the database answers at all). */
-const FAILURES_BEFORE_SPLIT = 3;
 
 interface Entry {
   outcome: Outcome;
@@ -62,9 +61,14 @@ export class Completer {
 
   /**
    * Queues an outcome; `done` is called once it is written (true) or found to belong to another worker now (false).
-   * `done` must not throw.
+   * After abandon(), nothing is written any more: `done(false)` at once. `done` must not throw.
    */
   record(outcome: Outcome, done: (written: boolean) => void): void {
+    if (this.#abandoned.signal.aborted) {
+      this.#unwrittenAtAbandon++;
+      done(false);
+      return;
+    }
     this.#pending.push({ outcome, done });
     if (!this.#scheduled) {
       // Outcomes finishing in the same turn of the event loop share one statement.
@@ -91,6 +95,7 @@ export class Completer {
 
   /** Makes `drain()` return now, whatever is still unwritten. */
   abandon(): void {
+    if (this.#abandoned.signal.aborted) return;
     this.#unwrittenAtAbandon = this.size;
     this.#abandoned.abort();
     for (const entry of this.#pending.splice(0)) entry.done(false);
@@ -110,49 +115,35 @@ export class Completer {
     }
   }
 
-  /** Whether the database answers at all: a refused write then says something about the outcome, not the network. */
-  async #reachable(): Promise<boolean> {
-    try {
-      await this.client.$queryRawUnsafe("SELECT 1");
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Writes one batch, retrying until it lands; a batch the database keeps refusing is written one outcome at a time. */
+  /**
+   * Writes one batch, retrying until it lands. Only a refusal (the database's answer about the rows) splits the batch
+   * to find the outcome it refuses; any other error (an outage, a timeout) is retried with the outcomes kept.
+   */
   async #write(batch: Entry[]): Promise<void> {
     let failures = 0;
+    let split = false;
+    // After a failed try, some of its outcomes may have landed all the same (the answer was lost with the connection,
+    // or the first of a dialect's statements committed): from then on, rows are checked for this worker's own write.
+    let uncertain = false;
     let rest = batch;
     try {
       while (rest.length > 0 && !this.#abandoned.signal.aborted) {
-        const splitting = failures >= FAILURES_BEFORE_SPLIT && (await this.#reachable());
-        const part = splitting ? rest.slice(0, 1) : rest;
+        // Once split, the rest of the batch goes one outcome at a time: another refused one may follow.
+        const part = split ? rest.slice(0, 1) : rest;
         let written: Set<string>;
         try {
-          written = new Set(await this.dialect.recordOutcomes(this.client, this.workerId, part.map((entry) => entry.outcome)));
+          written = await this.#writeOnce(part, uncertain);
         } catch (error) {
-          const message = String((error as Error)?.message ?? error);
-          const refused = part[0]!.outcome;
-          if (splitting && !(refused.status === "FAILED" && refused.error.exceptionClass === "OutcomeRejected")) {
-            // The database answers and refuses this one outcome: record why, instead.
-            this.log({ level: "error", event: "outcome-rejected", message: "the database refused an outcome; recording it as FAILED (OutcomeRejected)", taskId: refused.id, error: message });
-            part[0]!.outcome = rejected(refused, message);
+          uncertain = true;
+          if (this.#refused(part, error)) {
+            split = true;
             continue;
           }
           if (failures++ === 0) this.#failing++;
-          const delay = Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
-          this.log({
-            level: "warn",
-            event: "outcome-write-failed",
-            message: `could not record ${part.length} outcome(s); retrying in ${delay} ms`,
-            error: message,
-          });
-          await new Promise((resolve) => setTimeout(resolve, delay));
+          await this.#waitToRetry(part.length, failures, error);
           continue;
         }
-        // Once split, the rest of the batch goes one outcome at a time: another refused one may follow.
-        if (!splitting && failures > 0) {
+        if (failures > 0) {
           failures = 0;
           this.#failing--;
         }
@@ -165,6 +156,72 @@ export class Completer {
     } finally {
       if (failures > 0) this.#failing--;
     }
+  }
+
+  /**
+   * Writes the outcomes; returns the ids written. When an earlier try may have written some (`uncertain`), an outcome
+   * found unwritten counts as written if its row shows this worker's write of it.
+   */
+  async #writeOnce(part: readonly Entry[], uncertain: boolean): Promise<Set<string>> {
+    const written = new Set(await this.dialect.recordOutcomes(this.client, this.workerId, part.map((entry) => entry.outcome)));
+    if (uncertain) {
+      for (const { outcome } of part) {
+        if (written.has(outcome.id)) continue;
+        const row = await this.dialect.fetchTask(this.client, outcome.id);
+        if (row && showsOwnWrite(row, outcome, this.workerId)) written.add(outcome.id);
+      }
+    }
+    return written;
+  }
+
+  /**
+   * Whether `error` is the database refusing these rows, dealt with here: a batch is then to be written one outcome at
+   * a time, and a single refused outcome is recorded as FAILED (OutcomeRejected) instead, saying why.
+   */
+  #refused(part: readonly Entry[], error: unknown): boolean {
+    if (classifyDatabaseError(error) !== "refusal") return false;
+    if (part.length > 1) return true;
+    const entry = part[0]!;
+    // The database refuses even the record of its refusal: nothing else to write, so it is retried like an outage.
+    if (isRejected(entry.outcome)) return false;
+    const message = messageOf(error);
+    this.log({ level: "error", event: "outcome-rejected", message: "the database refused an outcome; recording it as FAILED (OutcomeRejected)", taskId: entry.outcome.id, error: message });
+    entry.outcome = rejected(entry.outcome, message);
+    return true;
+  }
+
+  /** After a failed write that is not a refusal (an outage, a timeout): says so, then waits longer after each failure. */
+  async #waitToRetry(outcomes: number, failures: number, error: unknown): Promise<void> {
+    const delay = Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
+    this.log({ level: "warn", event: "outcome-write-failed", message: `could not record ${outcomes} outcome(s); retrying in ${delay} ms`, error: messageOf(error) });
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function isRejected(outcome: Outcome): boolean {
+  return outcome.status === "FAILED" && outcome.error.exceptionClass === "OutcomeRejected";
+}
+
+function sameError(stored: TaskError | undefined, error: TaskError): boolean {
+  return stored !== undefined && stored.exceptionClass === error.exceptionClass && stored.message === error.message;
+}
+
+/**
+ * Whether a row shows this worker's write of `outcome`. Attempt n's worker is the row's n-th worker id, and a failed
+ * attempt n left the n-th error (every earlier attempt ended in an error: a retry or a rescue); a rescue writes its own
+ * error (WorkerLost) and time, so it is never mistaken for this worker's write.
+ */
+export function showsOwnWrite(row: StoredTask, outcome: Outcome, workerId: string): boolean {
+  const attempt = outcome.attempt;
+  if (row.workerIds[attempt - 1] !== workerId) return false;
+  switch (outcome.status) {
+    case "COMPLETE":
+      return row.status === "COMPLETE" && row.attempts === attempt && row.finishedAt?.getTime() === outcome.finishedAt.getTime();
+    case "FAILED":
+      return row.status === "FAILED" && row.attempts === attempt && sameError(row.errors[attempt - 1], outcome.error);
+    case "NEW":
+      // Sent back to NEW, the task may since have been claimed again (by any worker): later attempts follow this one.
+      return row.attempts >= attempt && sameError(row.errors[attempt - 1], outcome.error);
   }
 }
 

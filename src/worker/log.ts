@@ -22,6 +22,24 @@ export type Log = ((entry: LogEntry) => void) & { enabled?(level: LogLevel): boo
 export type LogLevel = LogEntry["level"];
 export const LOG_LEVELS: readonly LogLevel[] = ["info", "warn", "error"];
 
+/** An error's message for a log line: an Error's message, or anything else as text. */
+export function messageOf(error: unknown): string {
+  return String((error as Error | null)?.message ?? error);
+}
+
+/** Where a worker connects, for its log lines: a connection URL as host:port/database, never its user or password. */
+export function describeDatabase(where: string): string {
+  let url: URL;
+  try {
+    url = new URL(where);
+  } catch {
+    return where;
+  }
+  if (!url.hostname) return where;
+  const port = url.port || (/^postgres(ql)?:$/.test(url.protocol) ? "5432" : "");
+  return `${url.hostname}${port ? `:${port}` : ""}/${decodeURIComponent(url.pathname.slice(1))}`;
+}
+
 const TASK_FIELDS = ["taskId", "taskName", "queue", "attempt", "durationMs"] as const;
 
 function formatEntry(entry: LogEntry, format: LogFormat, now: Date = new Date()): string {

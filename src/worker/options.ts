@@ -23,6 +23,11 @@ export interface WorkerOptions {
   startupDelay?: boolean;
   /** A RUNNING task whose worker has not heartbeated for this long is recovered by another worker. */
   leaseMs?: number;
+  /**
+   * How long the worker keeps trying to reach the database when it starts before run() rejects with
+   * DatabaseUnreachable. Once it has reached it, it rides out outages however long they last.
+   */
+  connectTimeoutMs?: number;
 }
 
 export interface ResolvedWorkerOptions {
@@ -36,9 +41,11 @@ export interface ResolvedWorkerOptions {
   workerId: string;
   startupDelay: boolean;
   leaseMs: number;
+  connectTimeoutMs: number;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 function fail(option: string, value: unknown, rule: string): never {
   throw new InvalidConfig(`Worker option ${option}: ${JSON.stringify(value)} ${rule}.`);
@@ -83,5 +90,6 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
     workerId,
     startupDelay: options.startupDelay ?? true,
     leaseMs,
+    connectTimeoutMs: integer("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 0, 60 * 60 * 1000),
   };
 }

@@ -2,23 +2,30 @@
 import { performance } from "node:perf_hooks";
 import { DatabaseBackend } from "../backends/database.js";
 import { resultData, withOutcome } from "../backends/stored.js";
-import { NOTIFY_CHANNEL } from "../dialects/index.js";
-import type { Outcome, SqlClient, StoredTask } from "../dialects/types.js";
-import { InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
+import type { Outcome, SqlClient, StoredTask, WakeUps } from "../dialects/types.js";
+import { DatabaseUnreachable, InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, type TasksRuntime } from "../tasks-client.js";
-import { AttemptAbort, runAttempt } from "./attempt.js";
+import { AttemptAbort, runAttempt } from "../attempt.js";
 import { Completer } from "./completer.js";
-import { Listener } from "./listener.js";
-import type { Log } from "./log.js";
+import { classifyDatabaseError, withTimeout } from "./database-errors.js";
+import { Heartbeat, type Holding } from "./heartbeat.js";
+import { describeDatabase, messageOf, type Log } from "./log.js";
+import { nextClaim } from "./next-claim.js";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
-import { connectionConfigOf } from "../dialects/postgresql/connection.js";
+import { Rescuer } from "./rescuer.js";
+import { UnknownTaskReport } from "./unknown-tasks.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
-/** Claims out at once (see #loop). */
-const MAX_CLAIMS = 2;
-/** How long a forced stop still tries to write outcomes before it leaves them to the leases. */
-const FORCED_DRAIN_MS = 10_000;
+/** The longest wait between tries to reach the database at start-up. */
+const MAX_CONNECT_BACKOFF_MS = 2_000;
+/** The least time one try to reach the database at start-up may take. */
+const MIN_CONNECT_TRY_MS = 1_000;
+/**
+ * The longest a forced stop takes: running tasks are aborted at once; outcome writes, hooks, claims and the database get
+ * this long, then stop() resolves whatever they do, leaving unwritten outcomes to the leases.
+ */
+export const FORCED_STOP_MS = 10_000;
 
 export interface WorkerSetup extends WorkerOptions {
   /** The Prisma client extended with withTasks. */
@@ -43,6 +50,8 @@ export class Worker {
   readonly queues: readonly string[] | "*";
   readonly #runtime: TasksRuntime;
   readonly #log: Log;
+  /** The log the worker was given, if any. */
+  readonly #ownLog: Log | undefined;
   /** Whether info entries are kept: when not, the two per task are never built. */
   readonly #logsInfo: boolean;
   readonly #completer: Completer;
@@ -52,11 +61,19 @@ export class Worker {
   /** Attempts started and not yet settled (run, outcome written, hooks called). */
   #executing = 0;
   #onSettled: (() => void) | undefined;
-  #listener: Listener | undefined;
-  #timers: NodeJS.Timeout[] = [];
+  #listener: WakeUps | undefined;
+  readonly #heartbeat: Heartbeat;
+  readonly #rescuer: Rescuer;
+  readonly #unknownTasks: UnknownTaskReport;
   #wake: (() => void) | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
-  #maybeMore = true;
+  /**
+   * Wake-ups so far (notifications, polls, full claims, requeued tasks), and how many of them the latest short claim
+   * has answered: more may be ready while some are unanswered. A count, not a flag, so that a claim that comes back
+   * short does not silence a wake-up that came while it was out.
+   */
+  #wakes = 1;
+  #wakesAnswered = 0;
   /** Claims out now, and how many tasks they asked for together. */
   readonly #claims = new Set<Promise<void>>();
   #requested = 0;
@@ -65,7 +82,15 @@ export class Worker {
   #lastClaim: { sequence: number; claimed: number; writesBefore: number } | undefined;
   #claimed = 0;
   #stopping = false;
-  readonly #sharedTable: boolean;
+  #drained = false;
+  /** Set by a forced stop: its time limit, and the promise that resolves when that time is up. */
+  #forcedTimer: NodeJS.Timeout | undefined;
+  #forcedTimeUp: () => void = () => {};
+  readonly #forcedStopTimeUp = new Promise<void>((resolve) => (this.#forcedTimeUp = resolve));
+  /** The claims' backend filter: only when several database backends share task_results must they tell rows apart. */
+  readonly #backendFilter: string | undefined;
+  /** The names of the tasks this worker can run: the only ones it claims. */
+  readonly #taskNames: readonly string[];
   #claimFailures = 0;
   /** When a claim, heartbeat or rescue last failed to reach the database (performance.now()). */
   #lastDatabaseError = -Infinity;
@@ -88,12 +113,33 @@ export class Worker {
       );
     }
     this.queues = this.options.queues ?? backend.queues;
-    // Only when several database backends share task_results must claims tell their rows apart.
-    this.#sharedTable = [...this.#runtime.backends.values()].filter((each) => each instanceof DatabaseBackend).length > 1;
+    const sharedTable = [...this.#runtime.backends.values()].filter((each) => each instanceof DatabaseBackend).length > 1;
+    this.#backendFilter = sharedTable ? this.options.backend : undefined;
+    this.#taskNames = [...this.#runtime.registry].map((each) => each.name);
     this.#log = setup.log ?? (() => {});
+    this.#ownLog = setup.log;
     this.#logsInfo = setup.log !== undefined && (setup.log.enabled?.("info") ?? true);
     this.#sql = this.#runtime.sql;
-    this.#completer = new Completer(this.#runtime.dialect, this.#sql, this.options.workerId, this.#log);
+    const { dialect } = this.#runtime;
+    const { workerId, leaseMs } = this.options;
+    this.#completer = new Completer(dialect, this.#sql, workerId, this.#log);
+    const onDatabaseError = () => (this.#lastDatabaseError = performance.now());
+    this.#heartbeat = new Heartbeat({ dialect, sql: this.#sql, workerId, leaseMs, held: () => this.#holding(), log: this.#log, onDatabaseError });
+    this.#rescuer = new Rescuer({
+      dialect,
+      sql: this.#sql,
+      leaseMs,
+      log: this.#log,
+      databaseFailedAt: () => this.#lastDatabaseError,
+      onDatabaseError,
+      onRequeued: () => this.#onNotified(undefined),
+    });
+    this.#unknownTasks = new UnknownTaskReport({
+      dialect,
+      sql: this.#sql,
+      request: { queues: this.queues, backend: this.#backendFilter, taskNames: this.#taskNames },
+      log: this.#log,
+    });
     this.#source = {
       fetch: async (id) => {
         const stored = await this.#runtime.dialect.fetchTask(this.#sql, id);
@@ -107,109 +153,164 @@ export class Worker {
     return this.options.workerId;
   }
 
-  /** Where the worker connects (password masked), for its start-up line. */
+  /** Where the worker connects (host, port, database; never the password), for its start-up line. */
   get database(): string {
-    const config = connectionConfigOf(this.#runtime.client);
-    const url = typeof config?.connectionString === "string" ? config.connectionString : undefined;
-    if (url) return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1****@");
-    return this.#runtime.dialect.provider;
+    return this.#runtime.dialect.describeConnection();
   }
 
-  /** Runs until stopped; resolves once every claimed task has finished and its outcome is written. */
+  /**
+   * Whether run() ended because the work ran out (with `batch`: no ready task of this worker's was left; with
+   * `maxTasks`: that many tasks ran), rather than because of stop().
+   */
+  get drained(): boolean {
+    return this.#drained;
+  }
+
+  /**
+   * Runs until stopped; resolves once every claimed task has finished and its outcome is written. Rejects with
+   * DatabaseUnreachable when the database cannot be reached at start-up within `connectTimeoutMs`.
+   */
   run(): Promise<void> {
-    this.#done ??= this.#run();
+    this.#done ??= this.#run().finally(() => clearTimeout(this.#forcedTimer));
     return this.#done;
   }
 
   /**
    * Stops claiming and lets running tasks finish (tasks claimed but not started go back to NEW). With `abort`, running
-   * tasks are aborted through their signal and recorded as failed (or NEW again when attempts remain).
+   * tasks are aborted through their signal and recorded as failed (or NEW again when attempts remain), and stop()
+   * resolves within FORCED_STOP_MS whatever hooks, claims or the database do.
    */
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     this.#stopping = true;
-    if (options.abort) {
-      // A forced stop does not wait forever on a database that does not answer: after a while, unwritten outcomes
-      // are left to the leases.
-      setTimeout(() => this.#completer.abandon(), FORCED_DRAIN_MS).unref();
+    if (options.abort && this.#done !== undefined && this.#forcedTimer === undefined) {
+      this.#forcedTimer = setTimeout(() => {
+        this.#completer.abandon();
+        this.#forcedTimeUp();
+      }, FORCED_STOP_MS);
       for (const running of this.#running.values()) {
         running.abort.abort(new TaskAborted(running.stored.taskName, this.options.workerId));
       }
     }
     this.#wake?.();
-    await this.#done;
+    // run() reports its own failure (a database unreachable at start-up); stopping has succeeded either way.
+    await this.#done?.catch(() => {});
   }
 
   async #run(): Promise<void> {
     const { dialect, client } = this.#runtime;
     if (this.options.startupDelay) await this.#sleep(Math.random() * this.options.intervalMs);
-    if (dialect.provider === "sqlite") {
-      // Readers and the one writer stop blocking each other, which several worker processes on one file need.
-      await client.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
-    }
-    // The first claim does not wait for the LISTEN connection: once it listens, the listener wakes the loop for a
-    // look, which finds whatever was enqueued before it heard anything.
-    this.#startListener().catch((error: unknown) => {
-      this.#log({ level: "warn", event: "listen-lost", message: "could not start listening for new tasks; polling only", error: String((error as Error)?.message ?? error) });
-    });
-    this.#startMaintenance();
+    await this.#reachDatabase();
+    if (this.#stopping) return;
+    await dialect.prepareWorker(client, this.#log);
+    this.#startListener();
+    this.#heartbeat.start();
+    this.#rescuer.start();
+    this.#unknownTasks.start();
+    // Hook failures go to this worker's log while it runs (to the app's log when the worker was given none).
+    const stopReporting = this.#ownLog && this.#runtime.reporter.redirect(this.#ownLog);
     try {
       await this.#loop();
     } finally {
-      for (const timer of this.#timers) clearInterval(timer);
-      clearTimeout(this.#pollTimer);
-      // Claims still out fill the buffer when they answer: wait for them, so their tasks are given back too.
-      while (this.#claims.size > 0) await Promise.all(this.#claims);
-      await this.#releaseBuffered();
-      while (this.#executing > 0) await new Promise<void>((resolve) => (this.#onSettled = resolve));
-      const unwritten = await this.#completer.drain();
-      if (unwritten > 0) {
-        this.#log({ level: "warn", event: "outcomes-abandoned", message: `stopped with ${unwritten} outcome(s) unwritten; their leases will run out and another worker will retry them` });
-      }
-      await this.#listener?.stop();
+      await this.#shutDown();
+      stopReporting?.();
     }
+  }
+
+  /**
+   * Waits until the database answers, for up to connectTimeoutMs; rejects with DatabaseUnreachable after that, or at
+   * once for an error that waiting will not fix (a wrong password, a missing database). stop() ends the wait.
+   */
+  async #reachDatabase(): Promise<void> {
+    const { connectTimeoutMs } = this.options;
+    const deadline = performance.now() + connectTimeoutMs;
+    for (let failures = 0; !this.#stopping; failures++) {
+      try {
+        const tryMs = Math.max(deadline - performance.now(), MIN_CONNECT_TRY_MS);
+        await withTimeout(this.#sql.$queryRawUnsafe("SELECT 1"), tryMs, "reaching the database");
+        return;
+      } catch (error) {
+        const where = describeDatabase(this.database);
+        // Drivers put the reason on the last line of a message (Prisma starts with where it was called from).
+        const reason = messageOf(error).trim().split("\n").at(-1)!;
+        if (classifyDatabaseError(error) !== "outage") throw new DatabaseUnreachable(where, reason, undefined, { cause: error });
+        const left = deadline - performance.now();
+        if (left <= 0) throw new DatabaseUnreachable(where, reason, connectTimeoutMs, { cause: error });
+        await this.#backOff(Math.min(250 * 2 ** failures, MAX_CONNECT_BACKOFF_MS, left));
+      }
+    }
+  }
+
+  /**
+   * After the loop: gives back claimed tasks that never started, lets running tasks finish and writes their outcomes.
+   * After a forced stop's time limit it waits for nothing more.
+   */
+  async #shutDown(): Promise<void> {
+    clearTimeout(this.#pollTimer);
+    const reports = Promise.all([this.#rescuer.stop(), this.#unknownTasks.stop()]);
+    // Claims still out fill the buffer when they answer: wait for them, so their tasks are given back too.
+    await this.#unlessTimeIsUp(this.#claimsAnswered());
+    await this.#unlessTimeIsUp(this.#releaseBuffered());
+    await this.#unlessTimeIsUp(this.#allSettled());
+    const unwritten = await this.#completer.drain();
+    if (unwritten > 0) {
+      this.#log({ level: "warn", event: "outcomes-abandoned", message: `stopped with ${unwritten} outcome(s) unwritten; their leases will run out and another worker will retry them` });
+    }
+    // Leases are renewed until the last outcome is written: a task still running after SIGTERM must not be rescued.
+    await this.#unlessTimeIsUp(Promise.all([this.#heartbeat.stop(), reports, this.#listener?.stop()]));
+  }
+
+  /** Waits for `work`, or until a forced stop's time is up. */
+  #unlessTimeIsUp(work: Promise<unknown>): Promise<unknown> {
+    return Promise.race([work, this.#forcedStopTimeUp]);
+  }
+
+  async #claimsAnswered(): Promise<void> {
+    while (this.#claims.size > 0) await Promise.all(this.#claims);
+  }
+
+  async #allSettled(): Promise<void> {
+    while (this.#executing > 0) await new Promise<void>((resolve) => (this.#onSettled = resolve));
   }
 
   async #loop(): Promise<void> {
     const { concurrency, prefetch, batch, maxTasks } = this.options;
-    // Claims of at least `step` tasks may overlap: one claim at a time caps a busy worker at what one statement claims
-    // per unit of time, however large the claims.
-    const step = Math.max(1, Math.ceil(prefetch / 2));
-    // Claims that overlap may take rows out of order (each skips the other's locked rows): a worker that runs one task
-    // at a time keeps one claim out, so it runs tasks strictly in claim order.
-    const maxClaims = concurrency > 1 ? MAX_CLAIMS : 1;
     while (!this.#stopping) {
       this.#startBuffered();
-      const idle = this.#running.size === 0 && this.#buffer.length === 0 && this.#claims.size === 0;
-      const claimable = maxTasks === undefined ? Infinity : maxTasks - this.#claimed - this.#requested;
-      if (maxTasks !== undefined && maxTasks - this.#claimed <= 0 && idle) return;
-      const room = Math.min(concurrency + prefetch - this.#running.size - this.#buffer.length - this.#requested, claimable);
-      // Claim again before the buffer runs dry, so running tasks never wait on the database between batches; while a
-      // claim is out, a second one only for a full step, and not while the database is failing.
-      const claimNow =
-        this.#maybeMore &&
-        room > 0 &&
-        (this.#claims.size === 0
-          ? this.#buffer.length < Math.max(concurrency, prefetch / 2) || room >= step
-          : this.#claims.size < maxClaims && this.#claimFailures === 0 && room >= step);
-      if (claimNow) {
-        // At most a step (or a slot per free task) at a time: the first tasks start sooner, and claims overlap.
-        this.#startClaim(Math.min(room, Math.max(step, concurrency - this.#running.size)));
-        continue;
-      }
-      if (batch && idle && this.#lastClaim?.claimed === 0) {
-        // An outcome being written (or written while the claim ran) may have sent a task back to NEW, ready at
-        // once: look again once it has landed.
-        if (this.#completer.size === 0 && this.#completer.batchesWritten === this.#lastClaim.writesBefore) return;
-        await this.#completer.drain();
-        this.#maybeMore = true;
-        continue;
-      }
-      // Woken by a claim's answer, a finished task, a notification or stop(); by time, look again (poll).
-      if (batch && idle) {
-        await new Promise((resolve) => setImmediate(resolve));
-        this.#maybeMore = true;
-      } else {
-        await this.#untilWoken();
+      const decision = nextClaim({
+        concurrency,
+        prefetch,
+        batch,
+        maxTasks,
+        running: this.#running.size,
+        buffered: this.#buffer.length,
+        requested: this.#requested,
+        claimsOut: this.#claims.size,
+        claimed: this.#claimed,
+        failing: this.#claimFailures > 0,
+        maybeMore: this.#wakes > this.#wakesAnswered,
+        lastClaimEmpty: this.#lastClaim?.claimed === 0,
+        outcomesSettled: batch && this.#completer.size === 0 && this.#completer.batchesWritten === this.#lastClaim?.writesBefore,
+      });
+      switch (decision.kind) {
+        case "claim":
+          this.#startClaim(decision.limit);
+          break;
+        case "finish":
+          this.#drained = true;
+          return;
+        case "settle-outcomes":
+          // An outcome being written (or written while the claim ran) may have sent a task back to NEW, ready at
+          // once: look again once it has landed.
+          await this.#completer.drain();
+          this.#wakes++;
+          break;
+        case "look-again":
+          await new Promise((resolve) => setImmediate(resolve));
+          this.#wakes++;
+          break;
+        case "wait":
+          // Woken by a claim's answer, a finished task, a notification or stop(); by time, look again (poll).
+          await this.#untilWoken();
       }
     }
   }
@@ -217,14 +318,18 @@ export class Worker {
   /** Starts a claim of up to `limit` tasks; its answer fills the buffer and wakes the loop. */
   #startClaim(limit: number): void {
     const sequence = ++this.#claimSequence;
+    const wakesBefore = this.#wakes;
     const writesBefore = this.#completer.batchesWritten;
     this.#requested += limit;
     const claim = this.#claim(limit).then((claimed) => {
       this.#requested -= limit;
       this.#claims.delete(claim);
-      // Answers can arrive out of order: the latest claim started says whether more may be ready.
+      // Answers can arrive out of order: the latest claim started says whether more may be ready. A full answer: more
+      // may be. A short one answers the wake-ups that came before the claim started, not those that came while it was
+      // out (a task enqueued meanwhile), which still stand.
       if (claimed !== undefined && sequence > (this.#lastClaim?.sequence ?? 0)) {
-        this.#maybeMore = claimed === limit;
+        if (claimed === limit) this.#wakes++;
+        else this.#wakesAnswered = Math.max(this.#wakesAnswered, wakesBefore);
         this.#lastClaim = { sequence, claimed, writesBefore };
       }
       this.#startBuffered();
@@ -238,7 +343,8 @@ export class Worker {
     try {
       const tasks = await this.#runtime.dialect.claimTasks(this.#sql, {
         queues: this.queues,
-        backend: this.#sharedTable ? this.options.backend : undefined,
+        backend: this.#backendFilter,
+        taskNames: this.#taskNames,
         leaseMs: this.options.leaseMs,
         limit,
         workerId: this.options.workerId,
@@ -256,7 +362,7 @@ export class Worker {
         level: "warn",
         event: "claim-failed",
         message: `could not claim tasks; retrying in ${delay} ms`,
-        error: String((error as Error)?.message ?? error),
+        error: messageOf(error),
       });
       await this.#backOff(delay);
       return undefined;
@@ -286,7 +392,7 @@ export class Worker {
       if (this.#logsInfo) this.#log({ level: "info", event: "started", message: "task started", ...fieldsOf(stored) });
       const started = performance.now();
       const { onStarted } = this.#runtime.hooks;
-      if (onStarted) await this.#hook(onStarted, () => resultData(stored));
+      if (onStarted) await this.#unlessAborted(abort, this.#hook(onStarted, () => resultData(stored)));
       try {
         outcome = await runAttempt(task, stored, { workerId: this.options.workerId, abort, source: this.#source });
       } finally {
@@ -345,6 +451,18 @@ export class Worker {
     await hook(result);
   }
 
+  /**
+   * Waits for `work`, or less once the attempt is aborted: a forced stop does not wait on a slow onStarted hook (the
+   * attempt then ends with the abort's reason without running the task).
+   */
+  #unlessAborted(abort: AttemptAbort, work: Promise<void>): Promise<void> {
+    if (abort.aborted) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      abort.onAbort = () => resolve();
+      work.then(resolve, reject);
+    }).finally(() => (abort.onAbort = undefined));
+  }
+
   #logOutcome(outcome: Outcome, fields: () => Record<string, unknown>): void {
     if (outcome.status === "COMPLETE") {
       if (this.#logsInfo) this.#log({ level: "info", event: "complete", message: "task complete", ...fields() });
@@ -367,83 +485,44 @@ export class Worker {
         level: "warn",
         event: "release-failed",
         message: `could not return ${ids.length} unstarted task(s) to NEW; their lease will expire and recover them`,
-        error: String((error as Error)?.message ?? error),
+        error: messageOf(error),
       });
     }
   }
 
-  async #startListener(): Promise<void> {
-    const { dialect, client } = this.#runtime;
-    if (!dialect.notifies) return;
-    const connection = connectionConfigOf(client);
-    if (!connection) {
-      this.#log({ level: "warn", event: "no-listen", message: "cannot tell the database connection for LISTEN; polling only" });
-      return;
-    }
-    this.#listener = new Listener(connection, NOTIFY_CHANNEL, (queue) => this.#onNotified(queue), this.#log);
-    await this.#listener.start();
+  #startListener(): void {
+    this.#listener = this.#runtime.dialect.listen((queue) => this.#onNotified(queue), this.#log);
   }
 
   #onNotified(queue: string | undefined): void {
     if (queue !== undefined && this.queues !== "*" && !this.queues.includes(queue)) return;
-    this.#maybeMore = true;
+    this.#wakes++;
     this.#wake?.();
   }
 
-  #startMaintenance(): void {
-    const { dialect } = this.#runtime;
-    const client = this.#sql;
-    const { leaseMs, workerId } = this.options;
-    const heartbeat = async () => {
-      // Only the tasks known to be held: a claim whose answer was lost (the connection died after its commit) leaves
-      // rows locked by this worker that it never runs, and renewing those would keep them RUNNING forever.
-      const ids = this.#heldIds();
-      if (ids.length === 0) return;
-      // The attempts asked about, by identity: by the time the answer comes, an id may belong to a new attempt of the
-      // same task (it went back to NEW and this worker claimed it again), which this answer says nothing about.
-      const running = new Set<Running>(this.#running.values());
-      const buffered = new Set<StoredTask>(this.#buffer);
-      try {
-        const held = new Set(await dialect.heartbeat(client, workerId, ids, leaseMs));
-        if (held.size === ids.length) return;
-        // Rescued by another worker (this one was cut off for longer than its lease): stop running them here.
+  /**
+   * The tasks held now: running, claimed and waiting for a slot, or finished with the outcome unwritten. Only those: a
+   * claim whose answer was lost (the connection died after its commit) leaves rows locked by this worker that it never
+   * runs, and renewing those would keep them RUNNING forever. What a lost lease stops is told by identity: by the time
+   * the heartbeat answers, an id may belong to a new attempt of the same task (it went back to NEW and this worker
+   * claimed it again), which that answer says nothing about.
+   */
+  #holding(): Holding {
+    const ids = [...this.#running.keys(), ...this.#buffer.map((stored) => stored.id), ...this.#completer.ids];
+    const running = new Set<Running>(this.#running.values());
+    const buffered = new Set<StoredTask>(this.#buffer);
+    return {
+      ids,
+      lost: (renewed) => {
         for (const entry of this.#running.values()) {
-          if (running.has(entry) && !held.has(entry.stored.id)) entry.abort.abort(new WorkerLost(workerId));
+          if (running.has(entry) && !renewed.has(entry.stored.id)) entry.abort.abort(new WorkerLost(this.options.workerId));
         }
-        const kept = this.#buffer.splice(0).filter((stored) => !buffered.has(stored) || held.has(stored.id));
+        const kept = this.#buffer.splice(0).filter((stored) => !buffered.has(stored) || renewed.has(stored.id));
         this.#buffer.push(...kept);
-      } catch (error) {
-        this.#lastDatabaseError = performance.now();
-        this.#log({ level: "warn", event: "heartbeat-failed", message: "could not renew leases", error: String((error as Error)?.message ?? error) });
-      }
+      },
     };
-    const rescue = async () => {
-      // Right after an outage every worker's heartbeats are overdue, the live ones' too: give them a lease to renew
-      // before taking anyone's tasks, or tasks whose outcomes are about to be written would run again.
-      if (performance.now() - this.#lastDatabaseError < leaseMs) return;
-      try {
-        const { requeued, failed } = await dialect.rescueExpired(client);
-        if (requeued + failed > 0) {
-          this.#log({ level: "warn", event: "rescued", message: `recovered tasks of silent workers: ${requeued} back to NEW, ${failed} FAILED (WorkerLost)` });
-          if (requeued > 0) this.#onNotified(undefined);
-        }
-      } catch (error) {
-        this.#lastDatabaseError = performance.now();
-        this.#log({ level: "warn", event: "rescue-failed", message: "could not check for expired leases", error: String((error as Error)?.message ?? error) });
-      }
-    };
-    this.#timers.push(setInterval(heartbeat, Math.max(Math.floor(leaseMs / 3), 50)));
-    this.#timers.push(setInterval(rescue, Math.max(Math.floor(leaseMs / 2), 50)));
-    for (const timer of this.#timers) timer.unref();
-    void rescue();
   }
 
-  /** Every task this worker holds: running, claimed and waiting for a slot, or finished with its outcome unwritten. */
-  #heldIds(): string[] {
-    return [...this.#running.keys(), ...this.#buffer.map((stored) => stored.id), ...this.#completer.ids];
-  }
-
-  /** Waits `ms`, or less when woken (a notification, a free slot, stop); with `poll`, waking by time means "look again". */
   /** Waits out a database error's back-off: finished tasks and notifications do not cut it short, stop() does. */
   async #backOff(ms: number): Promise<void> {
     const until = performance.now() + ms;
@@ -475,7 +554,7 @@ export class Worker {
   #untilWoken(): Promise<void> {
     this.#pollTimer ??= setTimeout(() => {
       this.#pollTimer = undefined;
-      this.#maybeMore = true;
+      this.#wakes++;
       this.#wake?.();
     }, this.options.intervalMs);
     return new Promise((resolve) => {

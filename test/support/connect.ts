@@ -10,11 +10,14 @@ export type Provider = "postgresql" | "sqlite";
 export interface TestDatabase {
   provider: Provider;
   url: string;
+  /** The PostgreSQL schema holding the tables, given to the adapter; public when absent. */
+  schema?: string;
 }
 
 export function connect(database: TestDatabase): PostgresClient {
   if (database.provider === "postgresql") {
-    return new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    const options = database.schema ? { schema: database.schema } : undefined;
+    return new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }, options) });
   }
   // Both generated clients have the same models; the SQLite one is typed as the PostgreSQL one to share tests.
   return new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: database.url }) }) as unknown as PostgresClient;

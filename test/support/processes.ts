@@ -32,7 +32,7 @@ export function startWorker(database: TestDatabase, args: readonly string[] = []
     ["--import", "tsx", "src/worker/bin.ts", "--config", "test/fixtures/tasks.config.ts", ...args],
     {
       cwd: root,
-      env: { ...process.env, TASKS_TEST_PROVIDER: database.provider, TASKS_TEST_URL: database.url },
+      env: { ...process.env, TASKS_TEST_PROVIDER: database.provider, TASKS_TEST_URL: database.url, TASKS_TEST_SCHEMA: database.schema ?? "" },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -2,6 +2,7 @@
 import { TaskStatus, type TaskError } from "../../result.js";
 import type { Stored } from "../../serialization.js";
 import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
+import { textArray } from "./text-array.js";
 
 /** What running a task needs, as columns; the rest of its row as one JSON text (see ClaimedTask). */
 const RETURNING = `t.id, t.task_name, t.queue_name, t.priority, t.args, t.args_meta, t.attempts, t.max_attempts,
@@ -12,21 +13,22 @@ const RETURNING = `t.id, t.task_name, t.queue_name, t.priority, t.args, t.args_m
 // finds the claimed rows through `id = ANY(ARRAY(...))`, a primary-key lookup whatever the table's statistics say.
 // RETURNING has no order, so the claimed rows are sorted into claim order by the database, which does it faster.
 // The backend filter is added only when several database backends share the table: an extra filter the planner
-// cannot estimate can make it sort every ready row instead of reading the index in order.
-function claimSql(byBackend: boolean, byQueue: boolean): string {
-  let next = 4;
+// cannot estimate can make it sort every ready row instead of reading the index in order. The task name filter (a
+// worker claims only tasks it can run) is a constant array the planner reads, applied to the index scan's rows.
+function claimSql(table: string, byBackend: boolean, byQueue: boolean): string {
+  let next = 5;
   const backend = byBackend ? `AND backend = $${next++}` : "";
   const queues = byQueue ? `AND queue_name IN (SELECT jsonb_array_elements_text($${next++}::jsonb))` : "";
   return `
 WITH ready AS (
-  SELECT id FROM task_results
-  WHERE status = 'NEW' AND run_after <= now() ${backend} ${queues}
+  SELECT id FROM ${table}
+  WHERE status = 'NEW' AND run_after <= now() AND task_name = ANY($4::text[]) ${backend} ${queues}
   ORDER BY priority DESC, run_after, enqueued_at
   LIMIT $2
   FOR UPDATE SKIP LOCKED
 )
 , claimed AS (
-  UPDATE task_results AS t
+  UPDATE ${table} AS t
   SET status = 'RUNNING', started_at = COALESCE(t.started_at, now()), last_attempted_at = now(),
       attempts = t.attempts + 1, worker_ids = t.worker_ids || to_jsonb($1::text), locked_by = $1, heartbeat_at = now(),
       lease_expires_at = now() + $3::int * interval '1 millisecond'
@@ -116,13 +118,13 @@ class ClaimedTask implements StoredTask {
 
 const CLAIMS = new Map<string, string>();
 
-export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
+export async function claimTasks(table: string, client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
   const byBackend = request.backend !== undefined;
   const byQueue = request.queues !== "*";
-  const key = `${byBackend}:${byQueue}`;
+  const key = `${table}:${byBackend}:${byQueue}`;
   let sql = CLAIMS.get(key);
-  if (!sql) CLAIMS.set(key, (sql = claimSql(byBackend, byQueue)));
-  const params: unknown[] = [request.workerId, request.limit, Math.round(request.leaseMs)];
+  if (!sql) CLAIMS.set(key, (sql = claimSql(table, byBackend, byQueue)));
+  const params: unknown[] = [request.workerId, request.limit, Math.round(request.leaseMs), textArray(request.taskNames)];
   if (byBackend) params.push(request.backend);
   if (byQueue) params.push(JSON.stringify(request.queues));
   const rows = await client.$queryRawUnsafe<ClaimedRow[]>(sql, ...params);

@@ -3,12 +3,18 @@
 // a runAfter of "now" taken at the enqueue, which would silence the wake-up.
 import { insertPayload } from "../rows.js";
 import type { NewTask, SqlClient } from "../types.js";
+import { quoteLiteral } from "./names.js";
 
-export const NOTIFY_CHANNEL = "prisma_tasks";
+const texts = new Map<string, string>();
 
-const INSERT_TASKS = `
+/** The INSERT into `table` that notifies `channel`, built once per pair. */
+function insertSql(table: string, channel: string): string {
+  const key = `${table} ${channel}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = `
 WITH inserted AS (
-  INSERT INTO task_results (id, task_name, status, queue_name, backend, priority, args, args_meta, run_after,
+  INSERT INTO ${table} (id, task_name, status, queue_name, backend, priority, args, args_meta, run_after,
                             enqueued_at, attempts, max_attempts, worker_ids, errors)
   SELECT r.id, r.task_name, 'NEW', r.queue_name, r.backend, r.priority, COALESCE(r.args, 'null'::jsonb), r.args_meta,
          r.run_after, r.enqueued_at, 0, r.max_attempts, '[]'::jsonb, '[]'::jsonb
@@ -17,10 +23,14 @@ WITH inserted AS (
                                           max_attempts int)
   RETURNING queue_name, run_after
 )
-SELECT pg_notify('${NOTIFY_CHANNEL}', ready.queue_name)
+SELECT pg_notify(${quoteLiteral(channel)}, ready.queue_name)
 FROM (SELECT DISTINCT queue_name FROM inserted WHERE run_after <= clock_timestamp()) AS ready`;
+    texts.set(key, text);
+  }
+  return text;
+}
 
-export async function insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void> {
+export async function insertTasks(table: string, channel: string, client: SqlClient, tasks: readonly NewTask[]): Promise<void> {
   // executeRaw: the statement's pg_notify results are of type void, which a query result could not carry.
-  await client.$executeRawUnsafe(INSERT_TASKS, insertPayload(tasks));
+  await client.$executeRawUnsafe(insertSql(table, channel), insertPayload(tasks));
 }

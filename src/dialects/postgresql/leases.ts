@@ -1,22 +1,32 @@
 // Leases on PostgreSQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
 import type { RescueCounts, SqlClient } from "../types.js";
 import { CANCELLED_ENTRY } from "./cancel.js";
+import { perTable } from "./names.js";
 
 // Each row carries its own lease end, set by its holder: workers started with different --lease-ms values never take
 // each other's tasks early.
-const HEARTBEAT = `
-UPDATE task_results SET heartbeat_at = now(), lease_expires_at = now() + $3::int * interval '1 millisecond'
+const HEARTBEAT = perTable((table) => `
+UPDATE ${table} SET heartbeat_at = now(), lease_expires_at = now() + $3::int * interval '1 millisecond'
 WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)
-RETURNING id`;
+RETURNING id`);
 
-export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]> {
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT, workerId, JSON.stringify(ids), Math.round(leaseMs));
+export async function heartbeat(table: string, client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]> {
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT(table), workerId, JSON.stringify(ids), Math.round(leaseMs));
   return rows.map((row) => String(row.id));
 }
 
-// A task whose cancel was recorded ends CANCELLED rather than being retried.
-const RESCUE_EXPIRED = `
-UPDATE task_results
+// At most $1 rows per statement, oldest lease first, so a rescue after a mass failure is a series of short
+// transactions; rows another statement has locked (an outcome being written) are left for the next rescue. A task whose
+// cancel was recorded ends CANCELLED rather than being retried.
+const RESCUE_EXPIRED = perTable((table) => `
+WITH expired AS (
+  SELECT id FROM ${table}
+  WHERE status = 'RUNNING' AND lease_expires_at < now()
+  ORDER BY lease_expires_at
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE ${table}
 SET status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'CANCELLED' WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
     finished_at = CASE WHEN attempts < max_attempts AND cancel_requested_at IS NULL THEN NULL ELSE now() END,
     run_after = CASE WHEN attempts < max_attempts THEN now() ELSE run_after END,
@@ -29,19 +39,19 @@ SET status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'CANCELLED' WHEN att
     locked_by = NULL,
     heartbeat_at = NULL,
     lease_expires_at = NULL
-WHERE status = 'RUNNING' AND lease_expires_at < now()
-RETURNING status`;
+WHERE id = ANY(ARRAY(SELECT id FROM expired))
+RETURNING status`);
 
-export async function rescueExpired(client: SqlClient): Promise<RescueCounts> {
-  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED);
+export async function rescueExpired(table: string, client: SqlClient, limit: number): Promise<RescueCounts> {
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED(table), limit);
   const requeued = rows.filter((row) => row.status === "NEW").length;
   return { requeued, failed: rows.length - requeued };
 }
 
 // A released task never started its attempt, so the claim is undone: its attempt, its worker id and, when it had no
 // earlier attempt, its start times. One whose cancel was recorded meanwhile ends CANCELLED without running.
-const RELEASE_TASKS = `
-UPDATE task_results
+const RELEASE_TASKS = perTable((table) => `
+UPDATE ${table}
 SET status = CASE WHEN cancel_requested_at IS NULL THEN 'NEW' ELSE 'CANCELLED' END,
     finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE now() END,
     errors = CASE WHEN cancel_requested_at IS NULL THEN errors ELSE errors || jsonb_build_array(${CANCELLED_ENTRY}) END,
@@ -49,8 +59,8 @@ SET status = CASE WHEN cancel_requested_at IS NULL THEN 'NEW' ELSE 'CANCELLED' E
     lease_expires_at = NULL,
     started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
     last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END
-WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)`;
+WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)`);
 
-export function releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
-  return client.$executeRawUnsafe(RELEASE_TASKS, workerId, JSON.stringify(ids));
+export function releaseTasks(table: string, client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
+  return client.$executeRawUnsafe(RELEASE_TASKS(table), workerId, JSON.stringify(ids));
 }

@@ -20,11 +20,11 @@ export function matching(filter: BackendTaskFilter, first: number): { condition:
   return { condition: conditions.join(" AND "), params };
 }
 
-export async function matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]> {
+export async function matchingTasks(table: string, client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]> {
   const { condition, params } = matching(filter, 2);
   const next = after === undefined ? "" : `AND id > $${params.push(after) + 1}::uuid`;
   const rows = await client.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT id FROM task_results WHERE ${condition} ${next} ORDER BY id LIMIT $1`,
+    `SELECT id FROM ${table} WHERE ${condition} ${next} ORDER BY id LIMIT $1`,
     limit,
     ...params,
   );

@@ -10,6 +10,7 @@
 // test is needed, and none lets the planner pick the lease index, which holds every running task of every worker.
 import type { Outcome, SqlClient } from "../types.js";
 import { CANCELLED_ENTRY } from "./cancel.js";
+import { perTable } from "./names.js";
 
 type Completed = Extract<Outcome, { status: "COMPLETE" }>;
 type Failed = Exclude<Outcome, Completed>;
@@ -17,24 +18,25 @@ type Failed = Exclude<Outcome, Completed>;
 const RELEASE_LEASE = "locked_by = NULL, heartbeat_at = NULL, lease_expires_at = NULL";
 const HELD_BY_ME = "t.id = ANY($2::uuid[]) AND t.locked_by = $1 AND t.attempts = ($3::jsonb -> t.id::text ->> 0)::int";
 
-/** Each row's values: [attempt, finished at (epoch ms), return_value, return_value_meta]. */
-const RECORD_COMPLETED = `
-UPDATE task_results AS t
+/** Each row's values: [attempt, finished at (epoch ms), return_value, return_value_meta], the last two as the JSON
+ * texts taken when the task returned. */
+const RECORD_COMPLETED = perTable((table) => `
+UPDATE ${table} AS t
 SET status = 'COMPLETE',
     finished_at = to_timestamp(($3::jsonb -> t.id::text ->> 1)::float8 / 1000),
     return_value = COALESCE($3::jsonb -> t.id::text -> 2, 'null'::jsonb),
     return_value_meta = NULLIF($3::jsonb -> t.id::text -> 3, 'null'::jsonb),
     ${RELEASE_LEASE}
 WHERE ${HELD_BY_ME}
-RETURNING t.id`;
+RETURNING t.id`);
 
 /**
  * Each row's values: [attempt, status, finished at, retry at (epoch ms; one of the two is null), error]. FAILED ends the
  * task; NEW sends it back to wait for its retry. A cancel recorded during the attempt ends it CANCELLED instead, with
  * a TaskCancelled entry after the attempt's error (unless that error is the cancel itself): no retry follows.
  */
-const RECORD_FAILED = `
-UPDATE task_results AS t
+const RECORD_FAILED = perTable((table) => `
+UPDATE ${table} AS t
 SET status = CASE WHEN t.cancel_requested_at IS NULL THEN $3::jsonb -> t.id::text ->> 1 ELSE 'CANCELLED' END,
     finished_at = COALESCE(to_timestamp(($3::jsonb -> t.id::text ->> 2)::float8 / 1000),
                            CASE WHEN t.cancel_requested_at IS NOT NULL THEN now() END),
@@ -44,18 +46,7 @@ SET status = CASE WHEN t.cancel_requested_at IS NULL THEN $3::jsonb -> t.id::tex
            THEN jsonb_build_array(${CANCELLED_ENTRY}) ELSE '[]'::jsonb END,
     ${RELEASE_LEASE}
 WHERE ${HELD_BY_ME}
-RETURNING t.id`;
-
-/** JSON texts of frozen values: the meta every bare `undefined` shares is stringified once, not once per task. */
-const frozenTexts = new WeakMap<object, string>();
-
-function jsonText(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value !== "object" || !Object.isFrozen(value)) return JSON.stringify(value);
-  let text = frozenTexts.get(value);
-  if (text === undefined) frozenTexts.set(value, (text = JSON.stringify(value)));
-  return text;
-}
+RETURNING t.id`);
 
 /** The batch's ids as a uuid[] literal (task ids are UUIDs: nothing in them needs quoting) and its rows keyed by id. */
 function parameters<T extends Outcome>(outcomes: readonly T[], row: (outcome: T) => string): [string, string] {
@@ -70,18 +61,18 @@ async function write<T extends Outcome>(client: SqlClient, sql: string, workerId
   return rows.map((written) => String(written.id));
 }
 
-export async function recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]> {
+export async function recordOutcomes(table: string, client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]> {
   const completed: Completed[] = [];
   const failed: Failed[] = [];
   for (const outcome of outcomes) {
     if (outcome.status === "COMPLETE") completed.push(outcome);
     else failed.push(outcome);
   }
-  const written = await write(client, RECORD_COMPLETED, workerId, completed, (outcome) =>
-    `[${outcome.attempt},${outcome.finishedAt.getTime()},${jsonText(outcome.returnValue.json)},${jsonText(outcome.returnValue.meta)}]`,
+  const written = await write(client, RECORD_COMPLETED(table), workerId, completed, (outcome) =>
+    `[${outcome.attempt},${outcome.finishedAt.getTime()},${outcome.returnValue.json},${outcome.returnValue.meta ?? "null"}]`,
   );
   written.push(
-    ...(await write(client, RECORD_FAILED, workerId, failed, (outcome) =>
+    ...(await write(client, RECORD_FAILED(table), workerId, failed, (outcome) =>
       outcome.status === "FAILED"
         ? `[${outcome.attempt},"FAILED",${outcome.finishedAt.getTime()},null,${JSON.stringify(outcome.error)}]`
         : `[${outcome.attempt},"NEW",null,${outcome.runAfter.getTime()},${JSON.stringify(outcome.error)}]`,

@@ -45,7 +45,10 @@ export class PgSqlClient implements SqlClient {
   #connect(): Promise<Pool> {
     this.#pool ??= import("pg").then(({ default: pg }) => {
       // allowExitOnIdle: idle connections never keep a process alive that has nothing else to do.
-      const pool = new pg.Pool({ ...this.config, max: this.size, allowExitOnIdle: true });
+      // Time limits (the app's own settings win): a connection or statement that gets no answer (a server that hangs,
+      // a network that drops packets) fails, and its connection is closed, instead of holding a worker up forever.
+      const limits = { connectionTimeoutMillis: 10_000, query_timeout: 60_000 };
+      const pool = new pg.Pool({ ...limits, ...this.config, max: this.size, allowExitOnIdle: true });
       // A connection dropped while idle (a database restart) must not crash the process, as an unhandled 'error'
       // event would; the pool replaces it on next use, and the statement that needed it reports the outage.
       pool.on("error", () => {});

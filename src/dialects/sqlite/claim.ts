@@ -12,7 +12,8 @@ SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at 
     worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, heartbeat_at = ?, lease_expires_at = ?
 WHERE id IN (
   SELECT id FROM task_results
-  WHERE status = 'NEW' AND run_after <= ? ${byBackend ? "AND backend = ?" : ""}
+  WHERE status = 'NEW' AND run_after <= ? AND task_name IN (SELECT value FROM json_each(?))
+    ${byBackend ? "AND backend = ?" : ""}
     ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}
   ORDER BY priority DESC, run_after, enqueued_at
   LIMIT ?
@@ -30,7 +31,8 @@ export async function claimTasks(client: SqlClient, request: ClaimRequest): Prom
   if (!sql) CLAIMS.set(key, (sql = claimSql(byBackend, allQueues)));
   const time = Date.now();
   const now = sqliteTime(new Date(time));
-  const params: unknown[] = [now, now, request.workerId, request.workerId, now, sqliteTime(new Date(time + request.leaseMs)), now];
+  const lease = sqliteTime(new Date(time + request.leaseMs));
+  const params: unknown[] = [now, now, request.workerId, request.workerId, now, lease, now, JSON.stringify(request.taskNames)];
   if (byBackend) params.push(request.backend);
   if (!allQueues) params.push(JSON.stringify(request.queues));
   params.push(request.limit);

@@ -1,29 +1,41 @@
-// The SQLite dialect: claims under SQLite's write lock, JSON-batched writes, polling instead of NOTIFY.
+// The SQLite dialect: claims under SQLite's write lock, JSON-batched writes, polling instead of NOTIFY, WAL for workers.
 import type { Dialect } from "../types.js";
 import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
 import { fetchTask } from "./fetch.js";
 import { insertTasks } from "./insert.js";
+import { prepareWorker } from "./journal.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { recordOutcomes } from "./outcomes.js";
 import { matchingTasks } from "./matching.js";
-import { prune } from "./prune.js";
+import { countPrunable, pruneBatch } from "./prune.js";
 import { retryTask, retryTasks } from "./retry.js";
+import { countUnknownTasks } from "./unknown-tasks.js";
 
-export const sqlite: Dialect = {
-  provider: "sqlite",
-  notifies: false,
+/** Statements go through the Prisma client, whose one connection serializes them as SQLite does. */
+const sqlite: Dialect = {
   insertTasks,
   claimTasks,
   recordOutcomes,
   heartbeat,
   rescueExpired,
   releaseTasks,
-  prune,
+  countUnknownTasks,
+  pruneBatch,
+  countPrunable,
   fetchTask,
   cancelTask,
   cancelTasks,
   retryTask,
   retryTasks,
   matchingTasks,
+  openPool: () => undefined,
+  listen: () => undefined,
+  prepareWorker,
+  describeConnection: () => "sqlite",
 };
+
+/** The dialect for a Prisma client on SQLite: the same for every client, as SQLite has no schemas to tell apart. */
+export function sqliteDialect(): Dialect {
+  return sqlite;
+}

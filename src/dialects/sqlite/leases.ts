@@ -27,7 +27,8 @@ const WORKER_LOST = `json_object(
                         locked_by, attempts, max_attempts, lease_expires_at),
       'traceback', '')`;
 
-// A task whose cancel was recorded ends CANCELLED rather than being retried.
+// At most a batch of rows per statement, oldest lease first (see the PostgreSQL dialect). A task whose cancel was
+// recorded ends CANCELLED rather than being retried.
 const RESCUE_EXPIRED = `
 UPDATE task_results
 SET status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'CANCELLED' WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
@@ -38,12 +39,14 @@ SET status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'CANCELLED' WHEN att
     locked_by = NULL,
     heartbeat_at = NULL,
     lease_expires_at = NULL
-WHERE status = 'RUNNING' AND lease_expires_at < ?
+WHERE id IN (
+  SELECT id FROM task_results WHERE status = 'RUNNING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?
+)
 RETURNING status`;
 
-export async function rescueExpired(client: SqlClient): Promise<RescueCounts> {
+export async function rescueExpired(client: SqlClient, limit: number): Promise<RescueCounts> {
   const now = sqliteTime(new Date());
-  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED, now, now, now);
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(RESCUE_EXPIRED, now, now, now, limit);
   const requeued = rows.filter((row) => row.status === "NEW").length;
   return { requeued, failed: rows.length - requeued };
 }

@@ -1,4 +1,5 @@
 // Outcomes on SQLite: a batch of finished attempts written in one UPDATE, only where this worker still holds them.
+// Return values arrive as the JSON texts taken when their tasks returned, each a string inside the batch's JSON.
 import { outcomeRows } from "../rows.js";
 import type { Outcome, SqlClient } from "../types.js";
 import { cancelledEntry } from "./cancel.js";
@@ -22,7 +23,7 @@ SET status = CASE WHEN o.status <> 'COMPLETE' AND t.cancel_requested_at IS NOT N
     lease_expires_at = NULL
 FROM (
   SELECT value ->> '$.id' AS id, value ->> '$.attempt' AS attempt, value ->> '$.status' AS status,
-         value -> '$.return_value' AS return_value, NULLIF(value -> '$.return_value_meta', 'null') AS return_value_meta,
+         json(value ->> '$.return_value') AS return_value, json(value ->> '$.return_value_meta') AS return_value_meta,
          NULLIF(value -> '$.error', 'null') AS error, value ->> '$.finished_at' AS finished_at,
          value ->> '$.run_after' AS run_after
   FROM json_each(?)

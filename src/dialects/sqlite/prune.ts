@@ -1,20 +1,48 @@
-// Prune on SQLite: deletes finished rows older than their limits (or counts them, for a dry run).
+// Prune on SQLite: deletes finished rows older than their limits a batch at a time (or counts them, for a dry run).
 import type { PruneCounts, PruneRequest, SqlClient } from "../types.js";
 import { sqliteTime } from "./time.js";
 
+// `finished_at < max(...)` lets the finished-rows index serve the scan; the exact limits per status follow.
 function matching(allQueues: boolean): string {
-  return `((status = 'COMPLETE' AND finished_at < ?) OR (status IN ('FAILED', 'CANCELLED') AND finished_at < ?))
-    AND status IN ('COMPLETE', 'FAILED', 'CANCELLED') ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}`;
+  return `status IN ('COMPLETE', 'FAILED', 'CANCELLED') AND finished_at < max(?, ?)
+    AND ((status = 'COMPLETE' AND finished_at < ?) OR (status IN ('FAILED', 'CANCELLED') AND finished_at < ?))
+    ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}`;
 }
 
-export async function prune(client: SqlClient, request: PruneRequest): Promise<PruneCounts> {
-  const allQueues = request.queues === "*";
-  const params: unknown[] = [sqliteTime(request.completeBefore), sqliteTime(request.failedBefore)];
-  if (!allQueues) params.push(JSON.stringify(request.queues));
-  const sql = request.dryRun
-    ? `SELECT status FROM task_results WHERE ${matching(allQueues)}`
-    : `DELETE FROM task_results WHERE ${matching(allQueues)} RETURNING status`;
-  const rows = await client.$queryRawUnsafe<{ status: string }[]>(sql, ...params);
+// Each batch is its own statement, so the write lock is given up between batches, and RETURNING holds one batch's
+// statuses at most.
+const deleteSql = (allQueues: boolean) => `
+DELETE FROM task_results WHERE rowid IN (
+  SELECT rowid FROM task_results WHERE ${matching(allQueues)} ORDER BY finished_at LIMIT ?
+)
+RETURNING status`;
+
+// CANCELLED rows are counted with the failed ones: prune treats them alike (by the failed age).
+const countSql = (allQueues: boolean) => `
+SELECT count(*) FILTER (WHERE status = 'COMPLETE') AS complete, count(*) FILTER (WHERE status <> 'COMPLETE') AS failed
+FROM task_results WHERE ${matching(allQueues)}`;
+
+const DELETE_BATCH = { all: deleteSql(true), some: deleteSql(false) };
+const COUNT = { all: countSql(true), some: countSql(false) };
+
+/** The values of `matching`, in the order of its placeholders. */
+function parameters(request: PruneRequest): unknown[] {
+  const completeBefore = sqliteTime(request.completeBefore);
+  const failedBefore = sqliteTime(request.failedBefore);
+  const params: unknown[] = [completeBefore, failedBefore, completeBefore, failedBefore];
+  if (request.queues !== "*") params.push(JSON.stringify(request.queues));
+  return params;
+}
+
+export async function pruneBatch(client: SqlClient, request: PruneRequest, limit: number): Promise<PruneCounts> {
+  const sql = request.queues === "*" ? DELETE_BATCH.all : DELETE_BATCH.some;
+  const rows = await client.$queryRawUnsafe<{ status: string }[]>(sql, ...parameters(request), limit);
   const complete = rows.filter((row) => row.status === "COMPLETE").length;
   return { complete, failed: rows.length - complete };
+}
+
+export async function countPrunable(client: SqlClient, request: PruneRequest): Promise<PruneCounts> {
+  const sql = request.queues === "*" ? COUNT.all : COUNT.some;
+  const [row] = await client.$queryRawUnsafe<{ complete: unknown; failed: unknown }[]>(sql, ...parameters(request));
+  return { complete: Number(row?.complete ?? 0), failed: Number(row?.failed ?? 0) };
 }

@@ -1,10 +1,11 @@
 // Wake-ups from PostgreSQL: a dedicated connection LISTENs for enqueue notifications and reconnects when dropped.
 import type { ClientConfig } from "pg";
-import type { Log } from "./log.js";
+import type { DialectLog, WakeUps } from "../types.js";
+import { quoteIdentifier } from "./names.js";
 
 const MAX_BACKOFF_MS = 10_000;
 
-export class Listener {
+class Listener implements WakeUps {
   #client: import("pg").Client | undefined;
   #stopped = false;
   #failures = 0;
@@ -15,12 +16,8 @@ export class Listener {
     private readonly channel: string,
     /** Called with the queue name of each notification, and with undefined after a (re)connect. */
     private readonly onWake: (queue: string | undefined) => void,
-    private readonly log: Log,
+    private readonly log: DialectLog,
   ) {}
-
-  async start(): Promise<void> {
-    await this.#connect();
-  }
 
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -30,16 +27,18 @@ export class Listener {
     await client?.end().catch(() => {});
   }
 
-  async #connect(): Promise<void> {
+  async connect(): Promise<void> {
     if (this.#stopped) return;
-    const { default: pg } = await import("pg");
-    const client = new pg.Client(this.connection);
-    client.on("notification", (message) => this.onWake(message.payload));
-    client.on("error", (error) => this.#lost(client, error));
-    client.on("end", () => this.#lost(client, new Error("connection ended")));
+    let client: import("pg").Client | undefined;
     try {
+      const { default: pg } = await import("pg");
+      client = new pg.Client(this.connection);
+      const connecting = client;
+      client.on("notification", (message) => this.onWake(message.payload));
+      client.on("error", (error) => this.#lost(connecting, error));
+      client.on("end", () => this.#lost(connecting, new Error("connection ended")));
       await client.connect();
-      await client.query(`LISTEN "${this.channel}"`);
+      await client.query(`LISTEN ${quoteIdentifier(this.channel)}`);
     } catch (error) {
       this.#lost(client, error);
       return;
@@ -57,12 +56,12 @@ export class Listener {
     this.onWake(undefined);
   }
 
-  #lost(client: import("pg").Client, error: unknown): void {
+  #lost(client: import("pg").Client | undefined, error: unknown): void {
     if (this.#stopped || (this.#client !== undefined && this.#client !== client)) return;
     if (this.#client === undefined && this.#retry !== undefined) return;
     this.#client = undefined;
-    client.removeAllListeners("end");
-    client.end().catch(() => {});
+    client?.removeAllListeners("end");
+    client?.end().catch(() => {});
     this.#failures++;
     const delay = Math.min(250 * 2 ** (this.#failures - 1), MAX_BACKOFF_MS);
     this.log({
@@ -73,7 +72,25 @@ export class Listener {
     });
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
-      void this.#connect();
+      void this.connect();
     }, delay);
   }
+}
+
+/** Listens on `channel` through its own connection; undefined (polling only, said in the log) without connection settings. */
+export function listen(
+  connection: ClientConfig | undefined,
+  channel: string,
+  onWake: (queue: string | undefined) => void,
+  log: DialectLog,
+): WakeUps | undefined {
+  if (!connection) {
+    log({ level: "warn", event: "no-listen", message: "cannot tell the database connection for LISTEN; polling only" });
+    return undefined;
+  }
+  const listener = new Listener(connection, channel, onWake, log);
+  // The first claim does not wait for the connection: once it listens, the listener wakes the worker for a look, which
+  // finds whatever was enqueued before it heard anything.
+  void listener.connect();
+  return listener;
 }

@@ -1,10 +1,11 @@
-// One attempt at a task: check its args, run its function with a context, and turn what happened into an Outcome.
-import type { Outcome, StoredTask } from "../dialects/types.js";
-import { TaskTimeout, UnknownTask } from "../errors.js";
-import { TaskResult, errorFromException, type ResultSource } from "../result.js";
-import { deserialize, serialize } from "../serialization.js";
-import type { AnyTask, TaskContext } from "../task.js";
-import { resultData } from "../backends/stored.js";
+// One attempt at a task, for the worker and the immediate backend alike: check its args, run its function with a
+// context, and turn what happened into an Outcome.
+import type { Outcome, StoredTask } from "./dialects/types.js";
+import { TaskTimeout, UnknownTask } from "./errors.js";
+import { TaskResult, errorFromException, type ResultSource } from "./result.js";
+import { serializeText } from "./serialization.js";
+import type { AnyTask, TaskContext } from "./task.js";
+import { readArgs, resultData } from "./backends/stored.js";
 
 /** Retry delays are clamped to this range, whatever a task's retryDelay returns. */
 const MAX_RETRY_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
@@ -119,9 +120,9 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
   if (!task) return failure(task, stored, new UnknownTask(stored.taskName), false);
   let parsed: unknown;
   try {
-    parsed = task.parseArgs(deserialize(stored.args));
+    parsed = task.parseArgs(readArgs(stored));
   } catch (error) {
-    // Stored args do not change between attempts, so args that fail the schema now always will.
+    // Stored args do not change between attempts, so args that cannot be read or fail the schema now always will.
     return failure(task, stored, error, false);
   }
 
@@ -141,7 +142,7 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
     clearTimeout(timer);
   }
   try {
-    return { id: stored.id, attempt: stored.attempts, status: "COMPLETE", returnValue: serialize(value, task.name, "returnValue"), finishedAt: new Date() };
+    return { id: stored.id, attempt: stored.attempts, status: "COMPLETE", returnValue: serializeText(value, task.name, "returnValue"), finishedAt: new Date() };
   } catch (error) {
     // The task did its work; running it again would repeat that work and return the same kind of value.
     return failure(task, stored, error, false);

@@ -1,0 +1,13 @@
+// A list of names as one PostgreSQL text[] literal: a single string parameter, which pg and Prisma both pass as is.
+
+const literals = new WeakMap<readonly string[], string>();
+
+/** `{"a","b"}` for ["a", "b"]; each element quoted, its quotes and backslashes escaped. Built once per list. */
+export function textArray(names: readonly string[]): string {
+  let literal = literals.get(names);
+  if (literal === undefined) {
+    literal = `{${names.map((name) => `"${name.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+    literals.set(names, literal);
+  }
+  return literal;
+}
