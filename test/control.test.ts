@@ -15,11 +15,12 @@ import {
 } from "../src/index.js";
 import { BULK_BATCH } from "../src/control.js";
 import { CANCEL_CHANNEL } from "../src/dialects/index.js";
-import { allTasks, fail, flaky, holdOnce, holdTwice, noop, record, sendEmail } from "./fixtures/tasks.js";
+import { allTasks, fail, flaky, holdTwice, ignoreSignal, noop, record, sendEmail } from "./fixtures/tasks.js";
 import { createApp, type TasksPrisma } from "./support/app.js";
 import type { Provider, TestDatabase } from "./support/databases.js";
 import { eventually } from "./support/eventually.js";
 import { listen } from "./support/observers.js";
+import { stamps } from "./support/stamps.js";
 import { killLeftoverWorkers, runWorker, startWorker } from "./support/processes.js";
 
 const opened: (() => Promise<void>)[] = [];
@@ -129,42 +130,49 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     }
   });
 
-  test("a RUNNING task gets the request recorded; an attempt that completes stays COMPLETE", async () => {
+  test("a RUNNING task that honours its signal ends CANCELLED within seconds of the cancel, long before its natural end, with no retry", async () => {
     const { prisma, database } = await freshApp(provider);
-    const { id } = await prisma.$tasks.enqueue(holdOnce, { key: "finishes", ms: 5000 });
-    const worker = startWorker(database, ["--no-startup-delay"]);
-    await eventually("the task to start", async () => (await executions(prisma, "finishes")) === 1);
+    // Two attempts allowed: a retry would follow the aborted attempt unless the cancel ends the task.
+    const { id } = await prisma.$tasks.enqueue(holdTwice, { key: "honours", ms: 60_000 });
+    // PostgreSQL keeps the default lease (a heartbeat every 20 s): the cancel reaches the worker by NOTIFY. SQLite hears
+    // of it from its heartbeat, every 300 ms with a lease of 900 ms.
+    const worker = startWorker(database, ["--no-startup-delay", ...(provider === "sqlite" ? ["--lease-ms", "900"] : [])]);
+    await eventually("the task to start", async () => (await executions(prisma, "honours")) === 1);
 
-    const result = await prisma.$tasks.cancel(id);
+    const requested = await prisma.$tasks.cancel(id);
 
-    expect(result.status).toBe(TaskStatus.RUNNING);
-    expect(result.cancelRequestedAt).toBeInstanceOf(Date);
-    await eventually("the task to finish", async () => (await prisma.$tasks.getResult(id)).isFinished);
-    const finished = await prisma.$tasks.getResult(id);
-    expect(finished).toMatchObject({ status: TaskStatus.COMPLETE, errors: [], returnValue: "held by attempt 1" });
+    expect(requested).toMatchObject({ status: TaskStatus.RUNNING, isFinished: false });
+    await worker.waitFor(/task honours saw its signal abort: TaskCancelled/);
+    await eventually("the task to end", async () => (await prisma.$tasks.getResult(id)).isFinished);
+    const result = await prisma.$tasks.getResult(id);
+    expect(result).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 1, errors: [cancelledEntry("test.holdTwice", id)] });
+    const latencyMs = result.finishedAt!.getTime() - requested.cancelRequestedAt!.getTime();
+    expect(latencyMs).toBeLessThan(5_000);
+    await worker.waitFor(/INFO {2}task cancelled taskId=/);
+    expect(worker.output()).not.toMatch(/retry at/);
     worker.child.kill("SIGTERM");
     expect((await worker.exited).code).toBe(0);
+    expect(await executions(prisma, "honours")).toBe(1);
   }, 180_000);
 
-  test("a RUNNING task whose attempt then fails ends CANCELLED, and no retry follows", async () => {
+  test("a RUNNING task that ignores its signal ends CANCELLED only once its function returns", async () => {
     const { prisma, database } = await freshApp(provider);
-    // Two attempts allowed: without the cancel, the aborted attempt would be retried.
-    const { id } = await prisma.$tasks.enqueue(holdTwice, { key: "aborted", ms: 60_000 });
-    const worker = startWorker(database, ["--no-startup-delay"]);
-    await eventually("the task to start", async () => (await executions(prisma, "aborted")) === 1);
+    const since = Date.now();
+    const { id } = await prisma.$tasks.enqueue(ignoreSignal, { key: "ignores", ms: 6_000, since });
+    // A lease shorter than the function's run: the row stays held only as long as the worker heartbeats it.
+    const worker = startWorker(database, ["--no-startup-delay", "--lease-ms", "3000"]);
+    await eventually("the task to start", async () => (await stamps(prisma, "ignores"))["1:started"] !== undefined);
+
     expect((await prisma.$tasks.cancel(id)).status).toBe(TaskStatus.RUNNING);
 
-    // A forced stop aborts the attempt, which would otherwise go back to NEW for its second attempt.
-    worker.child.kill("SIGTERM");
-    await worker.waitFor(/finishing running tasks/);
-    worker.child.kill("SIGTERM");
-    await worker.exited;
-    await drain(database);
-
+    await eventually("the task to end", async () => (await prisma.$tasks.getResult(id)).isFinished);
     const result = await prisma.$tasks.getResult(id);
-    expect(result).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 1, isFinished: true });
-    expect(result.errors.map((error) => error.exceptionClass)).toEqual(["TaskAborted", "TaskCancelled"]);
-    expect(await executions(prisma, "aborted")).toBe(1);
+    expect(result).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 1, errors: [cancelledEntry("test.ignoreSignal", id)] });
+    const ran = await stamps(prisma, "ignores");
+    expect(result.finishedAt!.getTime() - since).toBeGreaterThanOrEqual(ran["1:ended"]!);
+    expect(Object.keys(ran).sort()).toEqual(["1:ended", "1:started"]);
+    worker.child.kill("SIGTERM");
+    expect((await worker.exited).code).toBe(0);
   }, 180_000);
 
   test("a held task's outcome write turns a failed attempt or a retry into CANCELLED, and keeps a completed one", async () => {
