@@ -175,6 +175,24 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     expect((await worker.exited).code).toBe(0);
   }, 180_000);
 
+  test("a task claimed but waiting for a free slot is given back CANCELLED on its cancel, and never runs", async () => {
+    const { prisma, database } = await freshApp(provider);
+    await prisma.$tasks.enqueue(holdTwice, { key: "busy", ms: 8_000 });
+    const waiting = await prisma.$tasks.enqueue(record, { key: "waiting" });
+    // One slot, and one task claimed ahead of it: the second waits in the worker's buffer, RUNNING in the database.
+    const worker = startWorker(database, ["--no-startup-delay", "--concurrency", "1", "--prefetch", "1", ...(provider === "sqlite" ? ["--lease-ms", "900"] : [])]);
+    await eventually("the second task to be claimed", async () => (await prisma.$tasks.getResult(waiting.id)).status === TaskStatus.RUNNING);
+
+    expect((await prisma.$tasks.cancel(waiting.id)).status).toBe(TaskStatus.RUNNING);
+
+    await eventually("the waiting task to end", async () => (await prisma.$tasks.getResult(waiting.id)).isFinished, 6_000);
+    const result = await prisma.$tasks.getResult(waiting.id);
+    expect(result.toJSON()).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 0, workerIds: [], errors: [cancelledEntry("test.record", waiting.id)] });
+    worker.child.kill("SIGTERM");
+    expect((await worker.exited).code).toBe(0);
+    expect(await executions(prisma, "waiting")).toBe(0);
+  }, 180_000);
+
   test("a held task's outcome write turns a failed attempt or a retry into CANCELLED, and keeps a completed one", async () => {
     const { prisma } = await freshApp(provider);
     const retried = await prisma.$tasks.enqueue(holdTwice, { key: "a", ms: 0 });

@@ -38,6 +38,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("runaway attempts on %s", (pro
 
     await eventually("the task to complete", async () => (await prisma.$tasks.getResult(id)).isFinished, 60_000);
 
+    await eventually("the first attempt's function to return", async () => (await stamps(prisma, "overlap"))["1:ended"] !== undefined);
     const result = (await prisma.$tasks.getResult(id)).toJSON();
     expect(result).toMatchObject({ status: TaskStatus.COMPLETE, returnValue: `stubborn attempt ${result.attempts}` });
     expect(result.errors.map((error) => error.exceptionClass)).toEqual(Array(result.attempts - 1).fill("TaskTimeout"));
