@@ -178,7 +178,8 @@ export class Worker {
   /**
    * Stops claiming and lets running tasks finish (tasks claimed but not started go back to NEW). With `abort`, running
    * tasks are aborted through their signal and recorded as failed (or NEW again when attempts remain), and stop()
-   * resolves within FORCED_STOP_MS whatever hooks, claims or the database do.
+   * resolves within FORCED_STOP_MS whatever hooks, claims or the database do: a task whose function ignores its signal
+   * is left RUNNING, to be recovered once its lease runs out.
    */
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     this.#stopping = true;
