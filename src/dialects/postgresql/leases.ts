@@ -4,8 +4,8 @@ import { CANCELLED_ENTRY } from "./cancel.js";
 import { perTable } from "./names.js";
 
 // Each row carries its own lease end, set by its holder: workers started with different --lease-ms values never take
-// each other's tasks early. The answer says which were cancelled meanwhile: a NOTIFY can be missed (the LISTEN connection
-// was down), this cannot.
+// each other's tasks early. The answer says which were cancelled meanwhile: a NOTIFY can be missed (the LISTEN
+// connection was down), this cannot.
 const HEARTBEAT = perTable((table) => `
 UPDATE ${table} SET heartbeat_at = now(), lease_expires_at = now() + $3::int * interval '1 millisecond'
 WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)

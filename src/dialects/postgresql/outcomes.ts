@@ -32,8 +32,9 @@ RETURNING t.id`);
 
 /**
  * Each row's values: [attempt, status, finished at, retry at (epoch ms; one of the two is null), error]. FAILED and
- * CANCELLED end the task; NEW sends it back to wait for its retry. A cancel recorded during the attempt ends it CANCELLED instead, with
- * a TaskCancelled entry after the attempt's error (unless that error is the cancel itself): no retry follows.
+ * CANCELLED end the task; NEW sends it back to wait for its retry. A cancel recorded during the attempt ends it
+ * CANCELLED instead, with a TaskCancelled entry after the attempt's error (unless that error is the cancel itself): no
+ * retry follows.
  */
 const RECORD_FAILED = perTable((table) => `
 UPDATE ${table} AS t
