@@ -12,11 +12,11 @@ import {
   TaskResultDoesNotExist,
   TaskStatus,
   UnknownBackend,
-  serialize,
   task,
   withTasks,
   type TasksConfig,
 } from "../src/index.js";
+import { serialize } from "../src/serialization.js";
 import { connect, createDatabase, type Provider, type TestDatabase } from "./support/databases.js";
 
 /** What tasks did when a backend ran them, in order. */

@@ -3,7 +3,7 @@ import type { Outcome, StoredTask } from "../dialects/types.js";
 import { TaskTimeout, UnknownTask } from "../errors.js";
 import { TaskResult, errorFromException, type ResultSource } from "../result.js";
 import { deserialize, serialize } from "../serialization.js";
-import type { AnyTask, TaskContext } from "../task.js";
+import { parseArgs, type AnyTask, type TaskContext } from "../task.js";
 import { resultData } from "../backends/stored.js";
 
 /** Retry delays are clamped to this range, whatever a task's retryDelay returns. */
@@ -119,7 +119,7 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
   if (!task) return failure(task, stored, new UnknownTask(stored.taskName), false);
   let parsed: unknown;
   try {
-    parsed = task.parseArgs(deserialize(stored.args));
+    parsed = parseArgs(task, deserialize(stored.args));
   } catch (error) {
     // Stored args do not change between attempts, so args that fail the schema now always will.
     return failure(task, stored, error, false);

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { TasksWorkerConfig } from "../config.js";
 import { TasksError } from "../errors.js";
-import { TasksClient } from "../tasks-client.js";
+import { TasksClient, runtimeOf } from "../tasks-client.js";
 import { LOG_LEVELS, streamLog, type LogFormat, type LogLevel } from "./log.js";
 import { Worker } from "./worker.js";
 
@@ -150,7 +150,7 @@ async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient
     throw new UsageError(`config ${path}: prisma must be a PrismaClient extended with withTasks(...)`);
   }
   for (const task of config.tasks ?? []) {
-    if (!tasks.runtime.registry.has(task.name)) throw new UsageError(`config ${path}: task "${task.name}" is not given to withTasks({ tasks })`);
+    if (!runtimeOf(tasks).registry.has(task.name)) throw new UsageError(`config ${path}: task "${task.name}" is not given to withTasks({ tasks })`);
   }
   return { prisma: prisma as { $tasks: TasksClient; $disconnect(): Promise<void> }, config };
 }
@@ -226,7 +226,7 @@ async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited
 }
 
 async function prune(command: Extract<Command, { kind: "prune" }>, prisma: { $tasks: TasksClient }): Promise<number> {
-  const { dialect, client } = prisma.$tasks.runtime;
+  const { dialect, client } = runtimeOf(prisma.$tasks);
   const now = Date.now();
   const counts = await dialect.prune(client, {
     completeBefore: new Date(now - command.minAgeDays * DAY_MS),

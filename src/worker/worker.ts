@@ -6,7 +6,7 @@ import { NOTIFY_CHANNEL } from "../dialects/index.js";
 import type { Outcome, SqlClient, StoredTask } from "../dialects/types.js";
 import { InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
-import { TasksClient, type TasksRuntime } from "../tasks-client.js";
+import { TasksClient, runtimeOf, type TasksRuntime } from "../tasks-client.js";
 import { AttemptAbort, runAttempt } from "./attempt.js";
 import { Completer } from "./completer.js";
 import { Listener } from "./listener.js";
@@ -78,7 +78,7 @@ export class Worker {
     if (!(tasks instanceof TasksClient)) {
       throw new InvalidConfig("Worker needs the Prisma client extended with withTasks(...). Fix: new Worker({ prisma: new PrismaClient({ adapter }).$extends(withTasks({ tasks })) }).");
     }
-    this.#runtime = tasks.runtime;
+    this.#runtime = runtimeOf(tasks);
     this.options = resolveWorkerOptions(setup);
     const backend = this.#runtime.backends.get(this.options.backend);
     if (!(backend instanceof DatabaseBackend)) {
