@@ -165,7 +165,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("enqueue on %s", (provider) =>
       const error = await rejectionOf(prisma.$tasks.enqueueMany(sendWelcomeEmail, argsList));
       expect(error).toBeInstanceOf(InvalidTaskArguments);
       expect(error).toMatchObject({ taskName: "accounts.sendWelcomeEmail", index: 637 });
-      expect((error as Error).message).toContain("item 637");
+      expect((error as Error).message).toMatch(/ {2}- argsList\[637\]\.userId: /);
       expect(await prisma.taskResult.count()).toBe(0);
     });
 

@@ -283,7 +283,7 @@ describe("parseArgs()", () => {
   test("names the enqueueMany position when given one", () => {
     const error = thrownBy(() => parseArgs(sendWelcomeEmail, {}, 7));
     expect(error).toMatchObject({ index: 7 });
-    expect(error.message).toContain("(item 7 of enqueueMany)");
+    expect(error.message).toMatch(/ {2}- argsList\[7\]\.userId: /);
   });
 
   test("reports an issue on the args themselves at the path args", () => {
