@@ -117,21 +117,52 @@ export function parseCommand(argv: readonly string[]): Command {
   return { kind: "work", config, logFormat, logLevel, worker };
 }
 
-/** Loads tasks.config.ts (TypeScript through tsx, no build step) and returns the extended client and the config. */
+/** Whether this Node strips TypeScript types itself: 22.18 and later, 24, or older 22s with the flag. */
+function nodeLoadsTypeScript(): boolean {
+  return Boolean((process.features as { typescript?: unknown }).typescript);
+}
+
+/**
+ * Lets this process import a TypeScript config where Node cannot: through tsx, an optional peer the app installs.
+ * Its loader is global (not namespaced), so the config shares this process's prisma-tasks modules.
+ */
+async function registerTsx(path: string): Promise<void> {
+  let tsx: typeof import("tsx/esm/api");
+  try {
+    tsx = await import("tsx/esm/api");
+  } catch (error) {
+    if ((error as { code?: unknown })?.code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new UsageError(
+      `config ${path} is TypeScript, which Node ${process.versions.node} cannot load by itself: ` +
+        `install tsx (npm install --save-dev tsx), use Node 22.18 or later, or give a .js or .mjs config`,
+    );
+  }
+  tsx.register();
+}
+
+/** Why Node's own type stripping could not load a config that tsx might have: imports by .js names, enums... */
+function typeStrippingHint(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX") return "";
+  return " (Node loads TypeScript itself here: import local files by their .ts names and use only erasable syntax, or give a .js or .mjs config)";
+}
+
+/**
+ * Loads the config and returns the extended client and the config. A JavaScript config (a compiled app) loads as it
+ * is; a TypeScript one through Node's own type stripping where there is one, else through tsx: no build step.
+ */
 async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient; $disconnect(): Promise<void> }; config: TasksWorkerConfig }> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`config file not found: ${file} (pass --config PATH)`);
+  const typescript = /\.[cm]?tsx?$/.test(file);
+  const stripsTypes = typescript && nodeLoadsTypeScript();
+  if (typescript && !stripsTypes) await registerTsx(path);
   let module: { default?: unknown };
   try {
-    // TypeScript configs load through a global (not namespaced) tsx loader, so the config shares this process's
-    // prisma-tasks modules; a JavaScript config (a compiled app) loads as it is, without tsx's cost.
-    if (/\.[cm]?tsx?$/.test(file)) {
-      const { register } = await import("tsx/esm/api");
-      register();
-    }
     module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
-    throw new UsageError(`config ${path} failed to load: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}`);
+    const hint = stripsTypes ? typeStrippingHint(error) : "";
+    throw new UsageError(`config ${path} failed to load: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}${hint}`);
   }
   // A config compiled to CommonJS arrives as { default: { default: config } }.
   const exported = module.default as { prisma?: unknown; default?: unknown } | undefined;
