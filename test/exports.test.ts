@@ -28,9 +28,9 @@ describe("the package's exports", () => {
   });
 
   test("the README lists each export", () => {
-    const list = /^Exports of `prisma-tasks`:.*$/m.exec(readme)?.[0] ?? "";
+    const list = /^Exports of `prisma-tasks`:[\s\S]*?\n\n/m.exec(readme)?.[0] ?? "";
     for (const name of DOCUMENTED) expect(list, name).toContain(`\`${name}\``);
-    const testing = /^Exports of `prisma-tasks\/testing`:.*$/m.exec(readme)?.[0] ?? "";
+    const testing = /^Exports of `prisma-tasks\/testing`:[\s\S]*?\n\n/m.exec(readme)?.[0] ?? "";
     for (const name of TESTING) expect(testing, name).toContain(`\`${name}\``);
   });
 
