@@ -15,7 +15,9 @@ export const USAGE = `Usage:
                [--no-startup-delay] [--log-format text|json] [--log-level info|warn|error]
                [--lease-ms 60000] [--prefetch N]
   tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
-                     [--queue emails,default | '*'] [--dry-run]`;
+                     [--queue emails,default | '*'] [--dry-run]
+A .ts config loads with Node's own type stripping (Node 22.18 and later) or, on Node 20, with tsx (npm install -D tsx);
+a .js or .mjs config needs neither.`;
 
 /** A problem with the command line or the config: exit code 2 with a one-line reason. */
 class UsageError extends Error {}
