@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { applyMigrations } from "../scripts/db/migrations.js";
 import { startPostgres, type PostgresServer } from "../scripts/db/postgres.js";
+import { runtimeOf } from "../src/tasks-client.js";
 import type { Outcome, StoredTask } from "../src/dialects/types.js";
 import { Completer } from "../src/worker/completer.js";
 import type { LogEntry } from "../src/worker/log.js";
@@ -54,7 +55,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the Completer on %s", (provid
   test("record() after abandon() reports the outcome unwritten at once, and drain() counts it", async () => {
     const { prisma, close } = await createApp(provider, { tasks: [record] });
     const [task] = await claimRecords(prisma, 1, "abandoner");
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
     const completer = new Completer(dialect, sql, "abandoner", () => {});
     completer.abandon();
     const reports: boolean[] = [];
@@ -67,7 +68,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the Completer on %s", (provid
   test("outcomes whose write committed but whose answer was lost count as written when retried: done(true), written once", async () => {
     const { prisma, close } = await createApp(provider, { tasks: [record] });
     const tasks = await claimRecords(prisma, 6, "writer");
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
     // Each outcome statement runs for real, then its first answer is lost, as when the connection dies right after
     // the commit.
     const answered = new Set<string>();
@@ -109,7 +110,7 @@ describe("the Completer while PostgreSQL goes away twice", () => {
     await applyMigrations({ provider: "postgresql", url });
     const prisma = tasksClient({ provider: "postgresql", url }, { tasks: [record] });
     const tasks = await claimRecords(prisma, 30, "flappy");
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
     // Once armed, the first statement that succeeds takes the server down again before its answer returns: the next
     // statement meets a server going away, as when outcomes held through an outage have just begun to be written.
     let armed = false;

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Worker, task } from "../src/index.js";
-import { applyMigrations } from "../scripts/db/migrations.js";
+import { setUpAppDatabase } from "../scripts/db/migrations.js";
 import { startPostgres, type PostgresServer } from "../scripts/db/postgres.js";
 import { allTasks, flaky, holdOnce, holdTwice, record, recordDurably, slow } from "./fixtures/tasks.js";
 import { createApp, tasksClient, type TasksPrisma } from "./support/app.js";
@@ -339,7 +339,7 @@ describe("a PostgreSQL outage", () => {
 
   async function ownApp() {
     const url = await server.createDatabase(`outage_${++counter}`);
-    await applyMigrations({ provider: "postgresql", url });
+    await setUpAppDatabase({ provider: "postgresql", url });
     const database: TestDatabase = { provider: "postgresql", url };
     const prisma = tasksClient(database, { tasks: allTasks });
     return { database, prisma, close: () => prisma.$disconnect() };
