@@ -58,8 +58,12 @@ async function statusCounts(prisma: TasksPrisma): Promise<Record<string, number>
   return Object.fromEntries(groups.map((group) => [group.status, group._count._all]));
 }
 
-/** Stops a worker with one SIGTERM and returns its exit code. */
+/**
+ * Stops a worker with one SIGTERM and returns its exit code. It waits for the worker to say it started first: a signal
+ * that comes while the process is still loading ends it before its handler is installed (on a busy machine, seconds).
+ */
 async function terminate(worker: WorkerProcess): Promise<number | null> {
+  await worker.waitFor(/started: queues=/);
   worker.child.kill("SIGTERM");
   return (await worker.exited).code;
 }

@@ -29,7 +29,9 @@ async function freshApp(provider: Provider, config: Partial<TasksConfig> = {}) {
   return app;
 }
 
+/** SIGTERM to each worker once it has said it started (a signal during start-up ends a process before its handler is set). */
 async function stopWorkers(workers: readonly WorkerProcess[]) {
+  await Promise.all(workers.map((worker) => worker.waitFor(/started: queues=/)));
   for (const worker of workers) worker.child.kill("SIGTERM");
   return Promise.all(workers.map((worker) => worker.exited));
 }
