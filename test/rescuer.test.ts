@@ -8,7 +8,7 @@ import { Rescuer, type RescuerSetup } from "../src/worker/rescuer.js";
 import { createApp, type TasksPrisma } from "./support/app.js";
 import { claimRecords } from "./support/claims.js";
 import type { Provider } from "./support/databases.js";
-import { sleep, wrapSql, type Around } from "./support/sql.js";
+import { connectionLost, sleep, wrapSql, type Around } from "./support/sql.js";
 
 /** The rescue statement of both dialects. */
 const RESCUE = /'WorkerLost'/;
@@ -98,6 +98,34 @@ describe.each<Provider>(["postgresql", "sqlite"])("the rescuer on %s", (provider
     expect(await rescuer.rescue()).toEqual({ requeued: 0, failed: 0 });
     expect(seen.statements).toBe(0);
     await sleep(300 - (performance.now() - failedAt));
+    expect(await rescuer.rescue()).toEqual({ requeued: 1, failed: 0 });
+    await close();
+  });
+
+  test("after a rescue that could not reach the database, takes no one's tasks until the database has answered again for a lease", async () => {
+    const { prisma, close } = await createApp(provider, { tasks: [record] });
+    const tasks = await claimRecords(prisma, 1, "cut-off");
+    await expire(prisma, tasks.map((each) => each.id));
+    let down = true;
+    const flapping = wrapSql(prisma.$tasks.runtime.sql, async (text, run) => {
+      if (down) throw connectionLost();
+      return run();
+    });
+    let failedAt = -Infinity;
+    const rescuer = rescuerFor(prisma, {
+      sql: flapping,
+      leaseMs: 300,
+      databaseFailedAt: () => failedAt,
+      onDatabaseError: () => (failedAt = performance.now()),
+    });
+
+    expect(await rescuer.rescue()).toEqual({ requeued: 0, failed: 0 });
+    // The outage outlasts a lease; when it ends, live workers need a lease to renew theirs before anyone rescues.
+    await sleep(400);
+    down = false;
+    expect(await rescuer.rescue()).toEqual({ requeued: 0, failed: 0 });
+    expect((await prisma.taskResult.findUniqueOrThrow({ where: { id: tasks[0]!.id } })).status).toBe("RUNNING");
+    await sleep(350);
     expect(await rescuer.rescue()).toEqual({ requeued: 1, failed: 0 });
     await close();
   });
