@@ -107,7 +107,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the rescuer on %s", (provider
     const tasks = await claimRecords(prisma, 1, "cut-off");
     await expire(prisma, tasks.map((each) => each.id));
     let down = true;
-    const flapping = wrapSql(prisma.$tasks.runtime.sql, async (text, run) => {
+    const flapping = wrapSql(runtimeOf(prisma.$tasks).sql, async (text, run) => {
       if (down) throw connectionLost();
       return run();
     });
