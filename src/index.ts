@@ -7,12 +7,15 @@ export {
   InvalidConfig,
   InvalidTask,
   InvalidTaskArguments,
+  InvalidTaskFilter,
   NestedTransaction,
   QueueNotServed,
   SerializationError,
   TaskAborted,
+  TaskCancelled,
   TaskResultDoesNotExist,
   TaskResultNotReady,
+  TaskNotRetryable,
   TaskTimeout,
   TasksError,
   TransactionClosed,
@@ -40,6 +43,7 @@ export type {
 export { withTasks } from "./extension.js";
 export type { TasksConfig } from "./extension.js";
 export type { EnqueueArgs, TasksClient } from "./tasks-client.js";
+export type { BulkChange, BulkOptions, TaskFilter } from "./control.js";
 export type { Backend, BackendCapabilities, BackendConfig, BackendKind, DummyBackend, TaskHooks } from "./backends/index.js";
 export { defineConfig } from "./config.js";
 export type { TasksWorkerConfig } from "./config.js";

@@ -1,6 +1,7 @@
-// $tasks: enqueue, enqueueMany and getResult on a Prisma client, joined to the caller's interactive transaction.
+// $tasks: enqueue, read, cancel and retry tasks on a Prisma client, joined to the caller's interactive transaction.
 import type { Backend, PreparedTask, TaskHooks } from "./backends/index.js";
 import { DummyBackend } from "./backends/index.js";
+import { CANCELLABLE, checkFilter, RETRYABLE, type BulkChange, type BulkOptions, type TaskFilter } from "./control.js";
 import type { Dialect, SqlClient } from "./dialects/types.js";
 import {
   GetResultNotSupported,
@@ -15,7 +16,7 @@ import type { Reporter } from "./reporter.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
 import { parseArgs, resolveRunAfter, validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
-import { currentTransaction, type TransactionScope } from "./transaction.js";
+import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
 
 /** enqueue's arguments after the task: args may be left out when the task takes none. */
 export type EnqueueArgs<T extends AnyTask> = [ArgsOf<T>] extends [void]
@@ -125,6 +126,39 @@ export class TasksClient {
     throw new TaskResultDoesNotExist(String(id));
   }
 
+  /**
+   * Cancels a task and returns its result after the call: NEW becomes CANCELLED and never runs (also when a worker is
+   * claiming it at that moment); RUNNING records the request (`cancelRequestedAt`), and the attempt ends CANCELLED
+   * unless it completes first, with no retry; a finished task is left as it is. Inside `$transaction` the cancel commits
+   * or rolls back with it. Throws TaskResultDoesNotExist, or GetResultNotSupported when no backend keeps tasks to
+   * find by id (only immediate backends: cancel through the TaskResult enqueue returned).
+   */
+  async cancel<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
+    return (await this.#control(id, "cancel")) as TaskResult<A, R>;
+  }
+
+  /**
+   * Sends a FAILED or CANCELLED task back to NEW to run again as soon as a worker is free, keeping its history (errors,
+   * worker ids, attempts) and giving it room for one more attempt. Throws TaskNotRetryable for any other status and
+   * TaskResultDoesNotExist for an unknown id (GetResultNotSupported as cancel does).
+   */
+  async retry<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
+    return (await this.#control(id, "retry")) as TaskResult<A, R>;
+  }
+
+  /**
+   * Cancels every task that matches (status NEW or RUNNING), a batch at a time; `dryRun` only reports them. Backends
+   * that keep no results (immediate) have none to match.
+   */
+  async cancelMany(filter: TaskFilter, options: BulkOptions = {}): Promise<BulkChange> {
+    return this.#controlMany("cancelMany", checkFilter(filter, "cancelMany", CANCELLABLE), options);
+  }
+
+  /** Retries every task that matches (status FAILED or CANCELLED), a batch at a time; `dryRun` only reports them. */
+  async retryMany(filter: TaskFilter, options: BulkOptions = {}): Promise<BulkChange> {
+    return this.#controlMany("retryMany", checkFilter(filter, "retryMany", RETRYABLE), options);
+  }
+
   /** The backend behind an alias given to withTasks. */
   backend(alias = "default"): Backend {
     const backend = this.#runtime.backends.get(alias);
@@ -159,6 +193,36 @@ export class TasksClient {
     // A backend outside the database acts only once the transaction has committed, and never after a rollback.
     transaction.afterCommit.push(async () => announce(await backend.enqueue(prepared, this.#runtime.sql)));
     return prepared.map((each) => backend.pending(each));
+  }
+
+  /** Asks each backend in turn to act on the task with this id, in the caller's transaction; the first that has it answers. */
+  async #control(id: string, action: "cancel" | "retry"): Promise<TaskResult> {
+    const keeping = [...this.#runtime.backends.values()].filter((backend) => backend[action] !== undefined);
+    if (keeping.length === 0) throw new GetResultNotSupported(String(id), [...this.#runtime.backends.keys()], action);
+    if (typeof id === "string" && id.length > 0) {
+      for (const backend of keeping) {
+        const result = await this.#inTransaction(`${action} task ${JSON.stringify(id)} in`, () => backend[action]!(id));
+        if (result) return result;
+      }
+    }
+    throw new TaskResultDoesNotExist(String(id));
+  }
+
+  async #controlMany(action: "cancelMany" | "retryMany", filter: TaskFilter, options: BulkOptions): Promise<BulkChange> {
+    const ids: string[] = [];
+    for (const backend of this.#runtime.backends.values()) {
+      const act = backend[action];
+      if (act) ids.push(...(await this.#inTransaction(`${action} in`, () => act.call(backend, filter, options.dryRun === true))));
+    }
+    return { count: ids.length, ids };
+  }
+
+  /** Runs `work` where backends find the caller's transaction (for `tx.$tasks`, its own); refuses a closed one. */
+  #inTransaction<T>(action: string, work: () => Promise<T>): Promise<T> {
+    const transaction = this.#currentTransaction();
+    if (!transaction) return work();
+    if (!transaction.open) throw new TransactionClosed(undefined, action);
+    return runInTransaction(transaction, work);
   }
 
   /** `prisma.$tasks` joins the transaction its caller runs in; `tx.$tasks` always belongs to its own. */

@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client.js";
 import { PrismaClient as SqliteClient } from "../generated/sqlite/client.js";
 import { dialectFor } from "../src/dialects/index.js";
-import { notifyChannel, taskTable } from "../src/dialects/postgresql/names.js";
+import { cancelChannel, notifyChannel, taskTable } from "../src/dialects/postgresql/names.js";
 
 /** A client on a PostgreSQL adapter; nothing connects until a query runs. */
 function postgresClient(...args: ConstructorParameters<typeof PrismaPg>) {
@@ -48,5 +48,12 @@ describe("PostgreSQL names", () => {
     const long = notifyChannel("t".repeat(63));
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(63);
     expect(long).not.toBe(notifyChannel(`${"t".repeat(62)}u`));
+  });
+
+  test("each schema has its own cancel channel, apart from its NOTIFY channel and as short", () => {
+    expect(cancelChannel("public")).toBe("prisma_tasks_cancel");
+    expect(cancelChannel("tasks")).toBe("prisma_tasks_cancel.tasks");
+    expect(Buffer.byteLength(cancelChannel("t".repeat(63)))).toBeLessThanOrEqual(63);
+    expect(cancelChannel("t".repeat(63))).not.toBe(notifyChannel("t".repeat(63)));
   });
 });

@@ -22,6 +22,7 @@ function resultData(overrides: Partial<TaskResultData<{ userId: number }, string
     workerIds: [],
     returnValue: undefined,
     errors: [],
+    cancelRequestedAt: null,
     ...overrides,
   };
   return data;
@@ -50,8 +51,8 @@ function sourceHolding(data: TaskResultData<unknown, unknown>): ResultSource & {
 }
 
 describe("TaskStatus", () => {
-  test("names the four statuses by their own spelling", () => {
-    expect(TaskStatus).toEqual({ NEW: "NEW", RUNNING: "RUNNING", COMPLETE: "COMPLETE", FAILED: "FAILED" });
+  test("names the statuses by their own spelling", () => {
+    expect(TaskStatus).toEqual({ NEW: "NEW", RUNNING: "RUNNING", COMPLETE: "COMPLETE", FAILED: "FAILED", CANCELLED: "CANCELLED" });
   });
 });
 
@@ -131,6 +132,7 @@ describe("TaskResult.isFinished", () => {
     { status: TaskStatus.RUNNING, finished: false },
     { status: TaskStatus.COMPLETE, finished: true },
     { status: TaskStatus.FAILED, finished: true },
+    { status: TaskStatus.CANCELLED, finished: true },
   ])("is $finished when $status", ({ status, finished }) => {
     expect(new TaskResult(resultData({ status })).isFinished).toBe(finished);
   });

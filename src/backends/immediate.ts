@@ -1,20 +1,40 @@
 // The immediate backend: runs the task in the caller's process before enqueue resolves (after commit, in a
 // transaction; never after a rollback). For tests and scripts. It keeps no results (as Django's, it cannot getResult):
 // each TaskResult reads its own task's run, so a process that enqueues for months holds only the results it keeps.
+// Cancel and retry act through that TaskResult too: there is no id to find a task by.
 import { AttemptAbort, runAttempt } from "../attempt.js";
 import type { StoredTask } from "../dialects/types.js";
 import { TaskResult, TaskStatus, type ResultSource, type TaskResultData } from "../result.js";
+import { atCommit, cancelled, checkRetryable, retried } from "./in-process.js";
 import { enqueuedData, withOutcome } from "./stored.js";
 import type { Backend, PreparedTask, TaskHooks } from "./types.js";
 
 const IMMEDIATE_WORKER = "immediate";
 
-/** One task from enqueue to its end: the data every TaskResult of the task refreshes from. */
+/** One task from enqueue to its end: the data every TaskResult of the task refreshes from, cancels and retries. */
 class Run implements ResultSource {
-  constructor(public data: TaskResultData) {}
+  constructor(
+    public data: TaskResultData,
+    readonly runAgain: (run: Run) => Promise<unknown>,
+  ) {}
 
   async fetch(): Promise<TaskResultData> {
     return this.data;
+  }
+
+  /** Only a task still waiting for its transaction's commit is NEW here; once it has run, a cancel changes nothing. */
+  async cancel(): Promise<TaskResultData> {
+    return atCommit(this.data, async () => (this.data = cancelled(this.data)));
+  }
+
+  /** A retried task runs again at once, before retry() resolves, as it first ran before enqueue resolved. */
+  async retry(): Promise<TaskResultData> {
+    checkRetryable(this.data);
+    return atCommit(this.data, async () => {
+      this.data = retried(this.data);
+      await this.runAgain(this);
+      return this.data;
+    });
   }
 }
 
@@ -62,7 +82,7 @@ export class ImmediateBackend implements Backend {
 
   #runOf(prepared: PreparedTask): Run {
     let run = this.#runs.get(prepared);
-    if (!run) this.#runs.set(prepared, (run = new Run(enqueuedData(prepared))));
+    if (!run) this.#runs.set(prepared, (run = new Run(enqueuedData(prepared), (again) => this.#run(prepared, again))));
     return run;
   }
 

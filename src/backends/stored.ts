@@ -38,6 +38,7 @@ export function resultData(stored: StoredTask): TaskResultData {
     workerIds: stored.workerIds,
     returnValue: stored.returnValue === null ? undefined : readStored(stored, stored.returnValue, "return_value_meta"),
     errors: stored.errors,
+    cancelRequestedAt: stored.cancelRequestedAt,
   };
 }
 
@@ -61,6 +62,7 @@ export function enqueuedData(prepared: PreparedTask): TaskResultData {
     workerIds: [],
     returnValue: undefined,
     errors: [],
+    cancelRequestedAt: null,
   };
 }
 

@@ -1,5 +1,6 @@
 // What every database dialect offers the backends and the worker: one method per operation on task_results, and the
 // connections, wake-ups and preparation that differ from one database to the next.
+import type { TaskFilter } from "../control.js";
 import type { TaskError, TaskResultData } from "../result.js";
 import type { Stored, StoredText } from "../serialization.js";
 
@@ -68,7 +69,13 @@ export interface PruneRequest {
 
 export interface PruneCounts {
   complete: number;
+  /** FAILED and CANCELLED: both are pruned by the failed age. */
   failed: number;
+}
+
+/** A bulk cancel's or retry's filter, within one database backend's rows. */
+export interface BackendTaskFilter extends TaskFilter {
+  backend: string;
 }
 
 /** prisma-tasks' own connections to the app's database, for statements outside the app's transactions. */
@@ -93,13 +100,19 @@ export interface Dialect {
   insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void>;
   /** Marks up to `limit` ready tasks RUNNING for this worker and returns them in claim order. */
   claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
-  /** Writes outcomes for tasks this worker still holds; returns the ids written (others were rescued meanwhile). */
+  /**
+   * Writes outcomes for tasks this worker still holds; returns the ids written (others were rescued meanwhile). A task
+   * whose cancel was recorded ends CANCELLED unless its outcome is COMPLETE.
+   */
   recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]>;
   /** Extends the leases of the tasks `ids` that this worker still holds; returns the ids it extended. */
   heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
-  /** Recovers up to `limit` RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out. */
+  /**
+   * Recovers up to `limit` RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out; one
+   * whose cancel was recorded ends CANCELLED.
+   */
   rescueExpired(client: SqlClient, limit: number): Promise<RescueCounts>;
-  /** Puts tasks this worker holds but will not run back to NEW, keeping their attempt count. */
+  /** Puts tasks this worker holds but will not run back to NEW (CANCELLED when a cancel was recorded), keeping their attempt count. */
   releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
   /** Counts ready tasks, among the next `window` in claim order, whose names are not in `taskNames`, by name. */
   countUnknownTasks(client: SqlClient, request: UnknownTasksRequest): Promise<UnknownTaskCount[]>;
@@ -107,6 +120,20 @@ export interface Dialect {
   pruneBatch(client: SqlClient, request: PruneRequest, limit: number): Promise<PruneCounts>;
   /** Counts the finished rows the request matches (a dry run of prune). */
   countPrunable(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;
+  /**
+   * Cancels a NEW task (CANCELLED at once) or records a cancel of a RUNNING one (its holder's outcome write ends it
+   * CANCELLED unless it completed); returns the row after, or undefined when neither applied (finished, already
+   * requested, or no such row).
+   */
+  cancelTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
+  /** cancelTask for up to `limit` tasks that match; returns their ids. */
+  cancelTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]>;
+  /** Sends a FAILED or CANCELLED task back to NEW with room for one more attempt; undefined when it was neither. */
+  retryTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
+  /** retryTask for up to `limit` tasks that match; returns their ids. */
+  retryTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]>;
+  /** Ids of up to `limit` tasks that match, in id order after `after`: what a bulk dry run reports. */
+  matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]>;
   fetchTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
 
   /** A pool of `size` connections of prisma-tasks' own, or undefined when statements go through the Prisma client. */

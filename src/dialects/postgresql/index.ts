@@ -1,25 +1,29 @@
 // The PostgreSQL dialect: SKIP LOCKED claims, JSON-batched writes, NOTIFY on enqueue heard through LISTEN, a pool of
 // its own on the adapter's settings; task_results in the schema the client's adapter names.
 import type { Dialect } from "../types.js";
+import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
 import { adapterSettingsOf, describeConnection } from "./connection.js";
 import { fetchTask } from "./fetch.js";
 import { insertTasks } from "./insert.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { listen } from "./listen.js";
-import { notifyChannel, taskTable } from "./names.js";
+import { matchingTasks } from "./matching.js";
+import { cancelChannel, notifyChannel, taskTable } from "./names.js";
 import { recordOutcomes } from "./outcomes.js";
 import { PgSqlClient } from "./pool.js";
 import { countPrunable, pruneBatch } from "./prune.js";
+import { retryTask, retryTasks } from "./retry.js";
 import { countUnknownTasks } from "./unknown-tasks.js";
 
-export { NOTIFY_CHANNEL } from "./names.js";
+export { CANCEL_CHANNEL, NOTIFY_CHANNEL } from "./names.js";
 
 /** The dialect for a Prisma client on PostgreSQL (prisma: the client withTasks extends). */
 export function postgresqlDialect(prisma: unknown): Dialect {
   const { connection, schema } = adapterSettingsOf(prisma);
   const table = taskTable(schema);
   const channel = notifyChannel(schema);
+  const cancels = cancelChannel(schema);
   const where = describeConnection(connection) + (schema === "public" ? "" : `?schema=${schema}`);
   return {
     insertTasks: (client, tasks) => insertTasks(table, channel, client, tasks),
@@ -32,6 +36,11 @@ export function postgresqlDialect(prisma: unknown): Dialect {
     pruneBatch: (client, request, limit) => pruneBatch(table, client, request, limit),
     countPrunable: (client, request) => countPrunable(table, client, request),
     fetchTask: (client, id) => fetchTask(table, client, id),
+    cancelTask: (client, id) => cancelTask(table, cancels, client, id),
+    cancelTasks: (client, filter, limit) => cancelTasks(table, cancels, client, filter, limit),
+    retryTask: (client, id) => retryTask(table, channel, client, id),
+    retryTasks: (client, filter, limit) => retryTasks(table, channel, client, filter, limit),
+    matchingTasks: (client, filter, after, limit) => matchingTasks(table, client, filter, after, limit),
     // Statements outside the app's transactions (enqueue's only statement, a worker's claims and outcomes) skip
     // Prisma's per-query overhead through a small pool on the adapter's own settings.
     openPool: (size) => (connection ? new PgSqlClient(connection, size) : undefined),

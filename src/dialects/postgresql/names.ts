@@ -4,6 +4,9 @@ import { createHash } from "node:crypto";
 /** The channel of tasks in the public schema; other schemas have one each (notifyChannel). */
 export const NOTIFY_CHANNEL = "prisma_tasks";
 
+/** The channel of cancels of running tasks in the public schema; other schemas have one each (cancelChannel). */
+export const CANCEL_CHANNEL = "prisma_tasks_cancel";
+
 /** PostgreSQL's longest identifier, in bytes: a longer channel name is refused by pg_notify and cut short by LISTEN. */
 const MAX_IDENTIFIER_BYTES = 63;
 
@@ -25,10 +28,19 @@ export function taskTable(schema: string): string {
  * not wake every tenant's workers on each enqueue.
  */
 export function notifyChannel(schema: string): string {
-  if (schema === "public") return NOTIFY_CHANNEL;
-  const channel = `${NOTIFY_CHANNEL}.${schema}`;
+  return channelOf(NOTIFY_CHANNEL, schema);
+}
+
+/** Cancels in one schema reach only the workers of that schema, as notifyChannel's wake-ups do. */
+export function cancelChannel(schema: string): string {
+  return channelOf(CANCEL_CHANNEL, schema);
+}
+
+function channelOf(publicChannel: string, schema: string): string {
+  if (schema === "public") return publicChannel;
+  const channel = `${publicChannel}.${schema}`;
   if (Buffer.byteLength(channel) <= MAX_IDENTIFIER_BYTES) return channel;
-  return `${NOTIFY_CHANNEL}.${createHash("sha1").update(schema).digest("hex").slice(0, 16)}`;
+  return `${publicChannel}.${createHash("sha1").update(schema).digest("hex").slice(0, 16)}`;
 }
 
 /** A statement built once per table, so each call sends the same text and the own pool reuses its prepared statement. */

@@ -5,12 +5,13 @@ import { perTable } from "./names.js";
 // `finished_at < GREATEST(...)` lets the finished-rows index serve the scan; the exact limits per status follow.
 function matching(allQueues: boolean, queuesParameter: number): string {
   const queues = allQueues ? "" : `AND queue_name IN (SELECT jsonb_array_elements_text($${queuesParameter}::jsonb))`;
-  return `status IN ('COMPLETE', 'FAILED') AND finished_at < GREATEST($1::timestamptz, $2::timestamptz)
-    AND ((status = 'COMPLETE' AND finished_at < $1::timestamptz) OR (status = 'FAILED' AND finished_at < $2::timestamptz))
+  return `status IN ('COMPLETE', 'FAILED', 'CANCELLED') AND finished_at < GREATEST($1::timestamptz, $2::timestamptz)
+    AND ((status = 'COMPLETE' AND finished_at < $1::timestamptz) OR (status IN ('FAILED', 'CANCELLED') AND finished_at < $2::timestamptz))
     ${queues}`;
 }
 
-const COUNTS = `count(*) FILTER (WHERE status = 'COMPLETE')::int AS complete, count(*) FILTER (WHERE status = 'FAILED')::int AS failed`;
+// CANCELLED rows are counted with the failed ones: prune treats them alike (by the failed age).
+const COUNTS = `count(*) FILTER (WHERE status = 'COMPLETE')::int AS complete, count(*) FILTER (WHERE status <> 'COMPLETE')::int AS failed`;
 
 // The batch is picked by ctid, the row's physical place, which the DELETE reaches without an index lookup. The DELETE
 // tests the conditions again: a row changed since the pick (a retry sent it back to NEW, say) is checked as it is now.

@@ -1,12 +1,15 @@
 // The SQLite dialect: claims under SQLite's write lock, JSON-batched writes, polling instead of NOTIFY, WAL for workers.
 import type { Dialect } from "../types.js";
+import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
 import { fetchTask } from "./fetch.js";
 import { insertTasks } from "./insert.js";
 import { prepareWorker } from "./journal.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { recordOutcomes } from "./outcomes.js";
+import { matchingTasks } from "./matching.js";
 import { countPrunable, pruneBatch } from "./prune.js";
+import { retryTask, retryTasks } from "./retry.js";
 import { countUnknownTasks } from "./unknown-tasks.js";
 
 /** Statements go through the Prisma client, whose one connection serializes them as SQLite does. */
@@ -21,6 +24,11 @@ const sqlite: Dialect = {
   pruneBatch,
   countPrunable,
   fetchTask,
+  cancelTask,
+  cancelTasks,
+  retryTask,
+  retryTasks,
+  matchingTasks,
   openPool: () => undefined,
   listen: () => undefined,
   prepareWorker,

@@ -4,8 +4,8 @@ import { sqliteTime } from "./time.js";
 
 // `finished_at < max(...)` lets the finished-rows index serve the scan; the exact limits per status follow.
 function matching(allQueues: boolean): string {
-  return `status IN ('COMPLETE', 'FAILED') AND finished_at < max(?, ?)
-    AND ((status = 'COMPLETE' AND finished_at < ?) OR (status = 'FAILED' AND finished_at < ?))
+  return `status IN ('COMPLETE', 'FAILED', 'CANCELLED') AND finished_at < max(?, ?)
+    AND ((status = 'COMPLETE' AND finished_at < ?) OR (status IN ('FAILED', 'CANCELLED') AND finished_at < ?))
     ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}`;
 }
 
@@ -17,8 +17,9 @@ DELETE FROM task_results WHERE rowid IN (
 )
 RETURNING status`;
 
+// CANCELLED rows are counted with the failed ones: prune treats them alike (by the failed age).
 const countSql = (allQueues: boolean) => `
-SELECT count(*) FILTER (WHERE status = 'COMPLETE') AS complete, count(*) FILTER (WHERE status = 'FAILED') AS failed
+SELECT count(*) FILTER (WHERE status = 'COMPLETE') AS complete, count(*) FILTER (WHERE status <> 'COMPLETE') AS failed
 FROM task_results WHERE ${matching(allQueues)}`;
 
 const DELETE_BATCH = { all: deleteSql(true), some: deleteSql(false) };
