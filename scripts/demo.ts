@@ -53,7 +53,7 @@ const counts = async () => {
 let shown = "";
 for (;;) {
   const now = await counts();
-  const finished = (now.COMPLETE ?? 0) + (now.FAILED ?? 0);
+  const finished = (now.COMPLETE ?? 0) + (now.FAILED ?? 0) + (now.CANCELLED ?? 0);
   const line = `worker ${worker.workerId}: ${["NEW", "RUNNING", "COMPLETE", "FAILED"].map((status) => `${status} ${now[status] ?? 0}`).join("  ")}  (${finished}/${total} finished)`;
   // One line redrawn in place on a terminal; a new line per change when the output is piped.
   if (process.stdout.isTTY) process.stdout.write(`\r${line}`);

@@ -148,8 +148,8 @@ export class TaskResultNotReady extends TasksError {
 
   constructor(id: string, status: string, taskName?: string) {
     const fix =
-      status === "FAILED"
-        ? "the task failed, so it has no return value: read result.errors instead"
+      status === "FAILED" || status === "CANCELLED"
+        ? `the task ${status === "FAILED" ? "failed" : "was cancelled"}, so it has no return value: read result.errors instead`
         : "await result.refresh() until result.status is COMPLETE before reading returnValue";
     super(`${taskLabel(taskName)} result "${id}" has no return value while its status is ${status}. Fix: ${fix}.`);
     this.id = id;
@@ -200,11 +200,13 @@ export class QueueNotServed extends TasksError {
 export class TransactionClosed extends TasksError {
   readonly taskName: string | undefined;
 
-  constructor(taskName?: string) {
+  /** `action`: what was attempted, e.g. "enqueue into" or `cancel task "<id>" in`. */
+  constructor(taskName?: string, action = "enqueue into") {
     super(
-      `${taskLabel(taskName)}: cannot enqueue into a transaction that has already committed or rolled back ` +
-        `(through a tx kept past its $transaction callback, or from code the callback started that ran after it ` +
-        `returned). Fix: await the enqueue inside the callback, or enqueue outside any transaction on purpose.`,
+      `${taskName === undefined ? "prisma-tasks" : `Task "${taskName}"`}: cannot ${action} a transaction that has ` +
+        `already committed or rolled back (through a tx kept past its $transaction callback, or from code the ` +
+        `callback started that ran after it returned). Fix: await the call inside the callback, or make it outside ` +
+        `any transaction on purpose.`,
     );
     this.taskName = taskName;
   }
@@ -275,6 +277,51 @@ export class TaskAborted extends TasksError {
     );
     this.taskName = taskName;
     this.workerId = workerId;
+  }
+}
+
+/** A task was cancelled ($tasks.cancel, result.cancel() or tasks-worker cancel): the entry its errors end with. */
+export class TaskCancelled extends TasksError {
+  readonly taskName: string;
+  readonly id: string;
+
+  constructor(taskName: string, id: string) {
+    super(`Task "${taskName}" (${id}) was cancelled. Fix: $tasks.retry("${id}") or tasks-worker retry ${id} runs it again.`);
+    this.taskName = taskName;
+    this.id = id;
+  }
+}
+
+/** retry() was asked of a task that is not FAILED or CANCELLED: it is waiting, running, or has completed. */
+export class TaskNotRetryable extends TasksError {
+  readonly id: string;
+  readonly status: string;
+  readonly taskName: string;
+
+  constructor(id: string, status: string, taskName: string) {
+    const fix =
+      status === "NEW"
+        ? "none needed: it is already waiting to run"
+        : status === "RUNNING"
+          ? "wait for the attempt to end (or cancel it), then retry"
+          : "it completed; enqueue it again to run it once more";
+    super(`Task "${taskName}" result "${id}" cannot be retried while its status is ${status}: only FAILED and CANCELLED tasks can. Fix: ${fix}.`);
+    this.id = id;
+    this.status = status;
+    this.taskName = taskName;
+  }
+}
+
+/** cancelMany or retryMany was given a filter it cannot use. */
+export class InvalidTaskFilter extends TasksError {
+  readonly field: string;
+  readonly value: unknown;
+
+  /** `rule` reads as the fix, e.g. "must be FAILED or CANCELLED". */
+  constructor(action: string, field: string, value: unknown, rule: string) {
+    super(`${action}: filter${field === "filter" ? "" : `.${field}`} ${rule}; got ${describeValue(value)}.`);
+    this.field = field;
+    this.value = value;
   }
 }
 

@@ -4,12 +4,15 @@ export {
   InvalidConfig,
   InvalidTask,
   InvalidTaskArguments,
+  InvalidTaskFilter,
   NestedTransaction,
   QueueNotServed,
   SerializationError,
   TaskAborted,
+  TaskCancelled,
   TaskResultDoesNotExist,
   TaskResultNotReady,
+  TaskNotRetryable,
   TaskTimeout,
   TasksError,
   TransactionClosed,
@@ -38,6 +41,7 @@ export type {
 export { withTasks } from "./extension.js";
 export type { TasksConfig } from "./extension.js";
 export { TasksClient } from "./tasks-client.js";
+export type { BulkChange, BulkOptions, TaskFilter } from "./control.js";
 export type { EnqueueArgs } from "./tasks-client.js";
 export { DatabaseBackend, DummyBackend, ImmediateBackend } from "./backends/index.js";
 export type { Backend, BackendCapabilities, BackendConfig, BackendKind, TaskHooks } from "./backends/index.js";

@@ -10,6 +10,8 @@ export const TaskStatus = {
   COMPLETE: "COMPLETE",
   /** Threw, or could not run; see `errors`. */
   FAILED: "FAILED",
+  /** Cancelled before it ran, or while it ran (unless it completed first); see `errors`. Never retried by itself. */
+  CANCELLED: "CANCELLED",
 } as const;
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
@@ -39,11 +41,22 @@ export interface TaskResultData<A = unknown, R = unknown> {
   /** Meaningful only when status is COMPLETE. */
   returnValue: R | undefined;
   errors: TaskError[];
+  /** When a cancel was asked for; on a RUNNING task, the attempt ends CANCELLED unless it completes first. */
+  cancelRequestedAt: Date | null;
 }
 
-/** Where `refresh()` re-reads a result from: the backend that stored it. */
+/** Where `refresh()` re-reads a result from: the backend that stored it; `cancel()` and `retry()` act through it. */
 export interface ResultSource {
   fetch(id: string): Promise<TaskResultData<unknown, unknown>>;
+  cancel?(id: string): Promise<TaskResultData<unknown, unknown>>;
+  retry?(id: string): Promise<TaskResultData<unknown, unknown>>;
+}
+
+/** The statuses a task ends in: nothing changes them but a retry. */
+const FINISHED: ReadonlySet<TaskStatus> = new Set([TaskStatus.COMPLETE, TaskStatus.FAILED, TaskStatus.CANCELLED]);
+
+export function isFinishedStatus(status: TaskStatus): boolean {
+  return FINISHED.has(status);
 }
 
 /** A snapshot of one enqueued task; `refresh()` brings it up to date in place. */
@@ -104,6 +117,9 @@ export class TaskResult<A = unknown, R = unknown> {
   get errors(): readonly TaskError[] {
     return this.#data.errors;
   }
+  get cancelRequestedAt(): Date | null {
+    return this.#data.cancelRequestedAt;
+  }
 
   /** What the task returned. Throws while the task is not COMPLETE, so `null` always means the task returned null. */
   get returnValue(): R {
@@ -114,18 +130,36 @@ export class TaskResult<A = unknown, R = unknown> {
   }
 
   get isFinished(): boolean {
-    return this.#data.status === TaskStatus.COMPLETE || this.#data.status === TaskStatus.FAILED;
+    return isFinishedStatus(this.#data.status);
   }
 
   /** Re-reads this result from its backend and updates this object in place. */
   async refresh(): Promise<this> {
-    if (this.#source === undefined) {
+    return this.#update("refresh", (source) => source.fetch);
+  }
+
+  /**
+   * Cancels the task (see `$tasks.cancel`) and updates this object in place: NEW becomes CANCELLED and never runs;
+   * RUNNING records the request; a finished task is left as it is. The status after the call says which happened.
+   */
+  async cancel(): Promise<this> {
+    return this.#update("cancel", (source) => source.cancel);
+  }
+
+  /** Sends a FAILED or CANCELLED task back to NEW to run again (see `$tasks.retry`) and updates this object in place. */
+  async retry(): Promise<this> {
+    return this.#update("retry", (source) => source.retry);
+  }
+
+  async #update(action: string, method: (source: ResultSource) => ResultSource["fetch"] | undefined): Promise<this> {
+    const act = this.#source && method(this.#source);
+    if (act === undefined) {
       throw new TasksError(
-        `Task "${this.#data.taskName}" result "${this.#data.id}" cannot refresh: it was built without a ` +
-          `backend to read from. Fix: use the TaskResult returned by $tasks.enqueue or $tasks.getResult.`,
+        `Task "${this.#data.taskName}" result "${this.#data.id}" cannot ${action}: it was built without a ` +
+          `backend to act through. Fix: use the TaskResult returned by $tasks.enqueue or $tasks.getResult.`,
       );
     }
-    this.#data = snapshot((await this.#source.fetch(this.#data.id)) as TaskResultData<A, R>);
+    this.#data = snapshot((await act.call(this.#source, this.#data.id)) as TaskResultData<A, R>);
     return this;
   }
 

@@ -1,13 +1,14 @@
-// $tasks: enqueue, enqueueMany and getResult on a Prisma client, joined to the caller's interactive transaction.
+// $tasks: enqueue, read, cancel and retry tasks on a Prisma client, joined to the caller's interactive transaction.
 import type { Backend, PreparedTask, TaskHooks } from "./backends/index.js";
 import { DummyBackend } from "./backends/index.js";
+import { CANCELLABLE, checkFilter, RETRYABLE, type BulkChange, type BulkOptions, type TaskFilter } from "./control.js";
 import type { Dialect, SqlClient } from "./dialects/types.js";
 import { InvalidTask, QueueNotServed, TaskResultDoesNotExist, TransactionClosed, UnknownBackend } from "./errors.js";
 import { newTaskId } from "./ids.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
 import { validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
-import { currentTransaction, type TransactionScope } from "./transaction.js";
+import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
 
 /** enqueue's arguments after the task: args may be left out when the task takes none. */
 export type EnqueueArgs<T extends AnyTask> = [ArgsOf<T>] extends [void]
@@ -72,6 +73,37 @@ export class TasksClient {
     throw new TaskResultDoesNotExist(String(id));
   }
 
+  /**
+   * Cancels a task and returns its result after the call: NEW becomes CANCELLED and never runs (also when a worker is
+   * claiming it at that moment); RUNNING records the request (`cancelRequestedAt`), and the attempt ends CANCELLED
+   * unless it completes first, with no retry; a finished task is left as it is. Inside `$transaction` the cancel commits
+   * or rolls back with it. Throws TaskResultDoesNotExist.
+   */
+  async cancel<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
+    return (await this.#control(id, "cancel", (backend) => backend.cancel(id))) as TaskResult<A, R>;
+  }
+
+  /**
+   * Sends a FAILED or CANCELLED task back to NEW to run again as soon as a worker is free, keeping its history (errors,
+   * worker ids, attempts) and giving it room for one more attempt. Throws TaskNotRetryable for any other status and
+   * TaskResultDoesNotExist for an unknown id.
+   */
+  async retry<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
+    return (await this.#control(id, "retry", (backend) => backend.retry(id))) as TaskResult<A, R>;
+  }
+
+  /** Cancels every task that matches (status NEW or RUNNING), a batch at a time; `dryRun` only reports them. */
+  async cancelMany(filter: TaskFilter, options: BulkOptions = {}): Promise<BulkChange> {
+    const checked = checkFilter(filter, "cancelMany", CANCELLABLE);
+    return this.#controlMany("cancelMany", (backend) => backend.cancelMany(checked, options.dryRun === true));
+  }
+
+  /** Retries every task that matches (status FAILED or CANCELLED), a batch at a time; `dryRun` only reports them. */
+  async retryMany(filter: TaskFilter, options: BulkOptions = {}): Promise<BulkChange> {
+    const checked = checkFilter(filter, "retryMany", RETRYABLE);
+    return this.#controlMany("retryMany", (backend) => backend.retryMany(checked, options.dryRun === true));
+  }
+
   /** The backend behind an alias given to withTasks. */
   backend(alias = "default"): Backend {
     const backend = this.runtime.backends.get(alias);
@@ -106,6 +138,31 @@ export class TasksClient {
     // A backend outside the database acts only once the transaction has committed, and never after a rollback.
     transaction.afterCommit.push(async () => announce(await backend.enqueue(prepared, this.runtime.sql)));
     return prepared.map((each) => backend.pending(each));
+  }
+
+  /** Asks each backend in turn to act on the task with this id, in the caller's transaction; the first that has it answers. */
+  async #control(id: string, action: string, act: (backend: Backend) => Promise<TaskResult | undefined>): Promise<TaskResult> {
+    if (typeof id === "string" && id.length > 0) {
+      for (const backend of this.runtime.backends.values()) {
+        const result = await this.#inTransaction(`${action} task ${JSON.stringify(id)} in`, () => act(backend));
+        if (result) return result;
+      }
+    }
+    throw new TaskResultDoesNotExist(String(id));
+  }
+
+  async #controlMany(action: string, act: (backend: Backend) => Promise<string[]>): Promise<BulkChange> {
+    const ids: string[] = [];
+    for (const backend of this.runtime.backends.values()) ids.push(...(await this.#inTransaction(`${action} in`, () => act(backend))));
+    return { count: ids.length, ids };
+  }
+
+  /** Runs `work` where backends find the caller's transaction (for `tx.$tasks`, its own); refuses a closed one. */
+  #inTransaction<T>(action: string, work: () => Promise<T>): Promise<T> {
+    const transaction = this.#currentTransaction();
+    if (!transaction) return work();
+    if (!transaction.open) throw new TransactionClosed(undefined, action);
+    return runInTransaction(transaction, work);
   }
 
   /** `prisma.$tasks` joins the transaction its caller runs in; `tx.$tasks` always belongs to its own. */

@@ -61,7 +61,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
       "prune (all queues): would delete 2 COMPLETE task(s) finished over 14 day(s) ago and " +
-        "1 FAILED task(s) finished over 14 day(s) ago\n",
+        "1 FAILED or CANCELLED task(s) finished over 14 day(s) ago\n",
     );
     expect(await remaining()).toEqual(ALL_LABELS);
   });
@@ -72,7 +72,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune
     const run = await runWorker(database, ["prune"]);
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/deleted 2 COMPLETE task\(s\) finished over 14 day\(s\) ago and 1 FAILED task\(s\)/);
+    expect(run.stdout).toMatch(/deleted 2 COMPLETE task\(s\) finished over 14 day\(s\) ago and 1 FAILED or CANCELLED task\(s\)/);
     expect(await remaining()).toEqual(
       ["complete 1 day ago", "failed 7 days ago", "new, enqueued 30 days ago", "running, started 30 days ago"].sort(),
     );
@@ -84,7 +84,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune
     const run = await runWorker(database, ["prune", "--min-age-days", "30", "--failed-min-age-days", "5"]);
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/deleted 0 COMPLETE task\(s\) finished over 30 day\(s\) ago and 2 FAILED task\(s\) finished over 5 day\(s\) ago/);
+    expect(run.stdout).toMatch(/deleted 0 COMPLETE task\(s\) finished over 30 day\(s\) ago and 2 FAILED or CANCELLED task\(s\) finished over 5 day\(s\) ago/);
     expect(await remaining()).toEqual(ALL_LABELS.filter((label) => !label.startsWith("failed")));
   });
 
@@ -94,7 +94,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune
     const run = await runWorker(database, ["prune", "--queue", "emails"]);
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^prune \(queues emails\): deleted 1 COMPLETE task\(s\) .* and 0 FAILED task\(s\)/);
+    expect(run.stdout).toMatch(/^prune \(queues emails\): deleted 1 COMPLETE task\(s\) .* and 0 FAILED or CANCELLED task\(s\)/);
     expect(await remaining()).toEqual(ALL_LABELS.filter((label) => label !== "emails, complete 20 days ago"));
   });
 });

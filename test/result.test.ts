@@ -29,6 +29,7 @@ function resultData(overrides: Partial<TaskResultData<{ userId: number }, string
     workerIds: [],
     returnValue: undefined,
     errors: [],
+    cancelRequestedAt: null,
     ...overrides,
   };
   return data;

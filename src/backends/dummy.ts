@@ -12,9 +12,9 @@ export class DummyBackend extends MemoryBackend {
     supportsPriority: true,
   };
 
-  /** Every task enqueued (and committed) so far, oldest first. Each is NEW: nothing runs. */
+  /** Every task enqueued (and committed) so far, oldest first. Each is NEW (or CANCELLED by a cancel): nothing runs. */
   get results(): TaskResult[] {
-    return this.store.all();
+    return this.store.all().map((data) => this.result(data));
   }
 
   clear(): void {

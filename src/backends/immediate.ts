@@ -1,7 +1,7 @@
 // The immediate backend: runs the task in the caller's process before enqueue resolves (after commit, in a
 // transaction; never after a rollback). For tests and scripts.
 import type { StoredTask } from "../dialects/types.js";
-import { TaskResult, TaskStatus, type TaskResultData } from "../result.js";
+import { TaskStatus, type TaskResult, type TaskResultData } from "../result.js";
 import { AttemptAbort, runAttempt } from "../worker/attempt.js";
 import { MemoryBackend } from "./memory.js";
 import { withOutcome } from "./stored.js";
@@ -19,6 +19,8 @@ export class ImmediateBackend extends MemoryBackend {
     supportsPriority: false,
   };
   readonly #hooks: TaskHooks;
+  /** What each task ran with, so that a retry can run it again. */
+  readonly #prepared = new Map<string, PreparedTask>();
 
   constructor(alias: string, queues: readonly string[] | "*", hooks: TaskHooks) {
     super(alias, queues);
@@ -28,12 +30,20 @@ export class ImmediateBackend extends MemoryBackend {
   /** Runs each task to its end, retries included (at once, without their delay). */
   async run(tasks: readonly PreparedTask[]): Promise<TaskResult[]> {
     const results: TaskResult[] = [];
-    for (const prepared of tasks) results.push(await this.#run(prepared));
+    for (const prepared of tasks) {
+      this.#prepared.set(prepared.id, prepared);
+      results.push(this.result(await this.#run(prepared)));
+    }
     return results;
   }
 
-  async #run(prepared: PreparedTask): Promise<TaskResult> {
-    let data = await this.store.fetch(prepared.id);
+  /** A retried task runs again at once, before retry() resolves, as it first ran inside enqueue. */
+  protected override afterRetry(data: TaskResultData): Promise<TaskResultData> {
+    return this.#run(this.#prepared.get(data.id)!);
+  }
+
+  async #run(prepared: PreparedTask): Promise<TaskResultData> {
+    let data = this.store.get(prepared.id)!;
     while (data.status === TaskStatus.NEW) {
       const now = new Date();
       data = this.store.update(data.id, {
@@ -43,16 +53,16 @@ export class ImmediateBackend extends MemoryBackend {
         attempts: data.attempts + 1,
         workerIds: [...data.workerIds, IMMEDIATE_WORKER],
       });
-      await this.#hooks.onStarted?.(new TaskResult(data, this.store));
+      await this.#hooks.onStarted?.(this.result(data));
       const outcome = await runAttempt(prepared.task, storedFrom(prepared, data), {
         workerId: IMMEDIATE_WORKER,
         abort: new AttemptAbort(),
-        source: this.store,
+        source: this.source,
       });
       data = this.store.update(data.id, withOutcome(data, outcome));
-      await this.#hooks.onFinished?.(new TaskResult(data, this.store));
+      await this.#hooks.onFinished?.(this.result(data));
     }
-    return new TaskResult(data, this.store);
+    return data;
   }
 }
 

@@ -23,6 +23,7 @@ export function resultData(stored: StoredTask): TaskResultData {
     workerIds: stored.workerIds,
     returnValue: stored.returnValue === null ? undefined : deserialize(stored.returnValue),
     errors: stored.errors,
+    cancelRequestedAt: stored.cancelRequestedAt,
   };
 }
 
@@ -47,6 +48,7 @@ export function enqueuedData(prepared: PreparedTask): TaskResultData {
     workerIds: [],
     returnValue: undefined,
     errors: [],
+    cancelRequestedAt: null,
   };
 }
 

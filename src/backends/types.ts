@@ -1,4 +1,5 @@
 // The interface every backend implements, with the capability flags callers can check.
+import type { TaskFilter } from "../control.js";
 import type { NewTask, SqlClient } from "../dialects/types.js";
 import type { TaskResult } from "../result.js";
 import type { AnyTask } from "../task.js";
@@ -39,6 +40,17 @@ export interface Backend {
   run?(tasks: readonly PreparedTask[]): Promise<TaskResult[]>;
   /** The result with this id, or undefined when this backend has none. */
   getResult(id: string, client: SqlClient): Promise<TaskResult | undefined>;
+  /**
+   * Cancels the task with this id (see `$tasks.cancel`), in the caller's transaction when there is one; returns its
+   * result after the call, or undefined when this backend has no such task.
+   */
+  cancel(id: string): Promise<TaskResult | undefined>;
+  /** Sends a FAILED or CANCELLED task back to NEW (see `$tasks.retry`); throws TaskNotRetryable for other statuses. */
+  retry(id: string): Promise<TaskResult | undefined>;
+  /** Cancels this backend's tasks that match (or, dry, lists them); returns their ids. */
+  cancelMany(filter: TaskFilter, dryRun: boolean): Promise<string[]>;
+  /** Retries this backend's tasks that match (or, dry, lists them); returns their ids. */
+  retryMany(filter: TaskFilter, dryRun: boolean): Promise<string[]>;
 }
 
 /** Lifecycle hooks given to withTasks. They run after the fact and never change an outcome. */

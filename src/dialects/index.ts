@@ -4,8 +4,8 @@ import { postgresql } from "./postgresql/index.js";
 import { sqlite } from "./sqlite/index.js";
 import type { Dialect } from "./types.js";
 
-export type { Dialect, NewTask, Outcome, SqlClient, StoredTask } from "./types.js";
-export { NOTIFY_CHANNEL } from "./postgresql/index.js";
+export type { BackendTaskFilter, Dialect, NewTask, Outcome, SqlClient, StoredTask } from "./types.js";
+export { CANCEL_CHANNEL, NOTIFY_CHANNEL } from "./postgresql/index.js";
 
 export function dialectFor(provider: string): Dialect {
   if (provider === "postgresql" || provider === "postgres") return postgresql;

@@ -25,6 +25,7 @@ export const TASK_COLUMNS = [
   "return_value_meta",
   "errors",
   "locked_by",
+  "cancel_requested_at",
 ] as const;
 
 export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
@@ -64,6 +65,7 @@ export function toStoredTask(row: RawTask): StoredTask {
     returnValue: row.status === "COMPLETE" ? stored(row.return_value, row.return_value_meta) : null,
     errors: (json(row.errors) as TaskError[] | null) ?? [],
     lockedBy: (row.locked_by as string | null) ?? null,
+    cancelRequestedAt: date(row.cancel_requested_at),
   };
 }
 

@@ -1,4 +1,5 @@
 // What every SQL dialect offers the backends and the worker: one method per operation on task_results.
+import type { TaskFilter } from "../control.js";
 import type { TaskError, TaskResultData } from "../result.js";
 import type { Stored } from "../serialization.js";
 
@@ -55,7 +56,13 @@ export interface PruneRequest {
 
 export interface PruneCounts {
   complete: number;
+  /** FAILED and CANCELLED: both are pruned by the failed age. */
   failed: number;
+}
+
+/** A bulk cancel's or retry's filter, within one database backend's rows. */
+export interface BackendTaskFilter extends TaskFilter {
+  backend: string;
 }
 
 export interface Dialect {
@@ -75,5 +82,19 @@ export interface Dialect {
   /** Puts tasks this worker holds but will not run back to NEW, keeping their attempt count. */
   releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
   prune(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;
+  /**
+   * Cancels a NEW task (CANCELLED at once) or records a cancel of a RUNNING one (its holder's outcome write ends it
+   * CANCELLED unless it completed); returns the row after, or undefined when neither applied (finished, already
+   * requested, or no such row).
+   */
+  cancelTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
+  /** cancelTask for up to `limit` tasks that match; returns their ids. */
+  cancelTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]>;
+  /** Sends a FAILED or CANCELLED task back to NEW with room for one more attempt; undefined when it was neither. */
+  retryTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
+  /** retryTask for up to `limit` tasks that match; returns their ids. */
+  retryTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]>;
+  /** Ids of up to `limit` tasks that match, in id order after `after`: what a bulk dry run reports. */
+  matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]>;
   fetchTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
 }

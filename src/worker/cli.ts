@@ -4,7 +4,9 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { TasksWorkerConfig } from "../config.js";
+import { CANCELLABLE, RETRYABLE, type TaskFilter } from "../control.js";
 import { TasksError } from "../errors.js";
+import type { TaskResult, TaskStatus } from "../result.js";
 import { TasksClient } from "../tasks-client.js";
 import { LOG_LEVELS, streamLog, type LogFormat, type LogLevel } from "./log.js";
 import { Worker } from "./worker.js";
@@ -15,7 +17,9 @@ export const USAGE = `Usage:
                [--no-startup-delay] [--log-format text|json] [--log-level info|warn|error]
                [--lease-ms 60000] [--prefetch N]
   tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
-                     [--queue emails,default | '*'] [--dry-run]`;
+                     [--queue emails,default | '*'] [--dry-run]
+  tasks-worker cancel [--config tasks.config.ts] ID... | --status NEW|RUNNING --task NAME [--queue Q] [--since 2h] [--dry-run]
+  tasks-worker retry [--config tasks.config.ts] ID... | --status FAILED|CANCELLED --task NAME [--queue Q] [--since 2h] [--dry-run]`;
 
 /** A problem with the command line or the config: exit code 2 with a one-line reason. */
 class UsageError extends Error {}
@@ -60,6 +64,9 @@ function parse(argv: readonly string[]) {
         "min-age-days": { type: "string" },
         "failed-min-age-days": { type: "string" },
         "dry-run": { type: "boolean" },
+        status: { type: "string" },
+        task: { type: "string" },
+        since: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -70,17 +77,31 @@ function parse(argv: readonly string[]) {
 
 const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "log-level", "lease-ms", "prefetch"] as const;
 const PRUNE_ONLY = ["min-age-days", "failed-min-age-days", "dry-run"] as const;
+const CONTROL_ONLY = ["status", "task", "since"] as const;
+
+/** Refuses the filter options of cancel and retry when given to another command. */
+function refuseControlOptions(has: (name: string) => boolean): void {
+  const misplaced = CONTROL_ONLY.find(has);
+  if (misplaced) throw new UsageError(`--${misplaced} belongs to "tasks-worker cancel" and "tasks-worker retry"`);
+}
 
 export type Command =
   | { kind: "help" }
   | { kind: "work"; config: string; logFormat: LogFormat; logLevel: LogLevel; worker: Record<string, unknown> }
-  | { kind: "prune"; config: string; minAgeDays: number; failedMinAgeDays: number; queues: readonly string[] | "*"; dryRun: boolean };
+  | { kind: "prune"; config: string; minAgeDays: number; failedMinAgeDays: number; queues: readonly string[] | "*"; dryRun: boolean }
+  | ControlCommand;
+
+/** `tasks-worker cancel` or `retry`: of the tasks named by id, or of those a filter matches. */
+export type ControlCommand =
+  | { kind: "cancel" | "retry"; config: string; ids: readonly string[] }
+  | { kind: "cancel" | "retry"; config: string; filter: TaskFilter; dryRun: boolean };
 
 export function parseCommand(argv: readonly string[]): Command {
   const { values, positionals } = parse(argv);
   if (values.help) return { kind: "help" };
+  if (positionals[0] === "cancel" || positionals[0] === "retry") return parseControl(positionals[0], values, positionals.slice(1));
   if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "prune")) {
-    throw new UsageError(`unknown command ${JSON.stringify(positionals.join(" "))}; the only command is "prune"`);
+    throw new UsageError(`unknown command ${JSON.stringify(positionals.join(" "))}; the commands are "prune", "cancel" and "retry"`);
   }
   const config = values.config ?? "tasks.config.ts";
   const logFormat = (values["log-format"] ?? "text") as LogFormat;
@@ -89,6 +110,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (positionals[0] === "prune") {
     const misplaced = WORKER_ONLY.find(has);
     if (misplaced) throw new UsageError(`--${misplaced} is a worker option; prune takes --min-age-days, --failed-min-age-days, --queue, --dry-run`);
+    refuseControlOptions(has);
     const minAgeDays = number("min-age-days", values["min-age-days"], (v) => Number.isFinite(v) && v >= 0, "a number of days, 0 or more") ?? 14;
     const failedMinAgeDays =
       number("failed-min-age-days", values["failed-min-age-days"], (v) => Number.isFinite(v) && v >= 0, "a number of days, 0 or more") ?? minAgeDays;
@@ -96,6 +118,7 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const misplaced = PRUNE_ONLY.find(has);
   if (misplaced) throw new UsageError(`--${misplaced} belongs to "tasks-worker prune"`);
+  refuseControlOptions(has);
   const logLevel = (values["log-level"] ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: must be info, warn or error`);
   const worker: Record<string, unknown> = {
@@ -174,7 +197,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   try {
-    return command.kind === "prune" ? await prune(command, loaded.prisma) : await work(command, loaded);
+    if (command.kind === "prune") return await prune(command, loaded.prisma);
+    if (command.kind === "work") return await work(command, loaded);
+    return await control(command, loaded.prisma);
   } catch (error) {
     if (error instanceof TasksError) {
       console.error(`tasks-worker: ${error.message}`);
@@ -238,7 +263,83 @@ async function prune(command: Extract<Command, { kind: "prune" }>, prisma: { $ta
   const verb = command.dryRun ? "would delete" : "deleted";
   console.log(
     `prune (${scope}): ${verb} ${counts.complete} COMPLETE task(s) finished over ${command.minAgeDays} day(s) ago and ` +
-      `${counts.failed} FAILED task(s) finished over ${command.failedMinAgeDays} day(s) ago`,
+      `${counts.failed} FAILED or CANCELLED task(s) finished over ${command.failedMinAgeDays} day(s) ago`,
   );
+  return 0;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
+
+/** `--since 2h`: the time that long ago. */
+function since(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
+  if (!match) throw new UsageError(`--since ${JSON.stringify(text)}: must be a duration such as 30s, 15m, 2h or 7d`);
+  return new Date(Date.now() - Number(match[1]) * DURATION_UNITS_MS[match[2]!]!);
+}
+
+function parseControl(kind: "cancel" | "retry", values: ReturnType<typeof parse>["values"], ids: readonly string[]): ControlCommand {
+  const config = values.config ?? "tasks.config.ts";
+  const has = (name: string) => (values as Record<string, unknown>)[name] !== undefined;
+  const misplaced = [...WORKER_ONLY, "min-age-days", "failed-min-age-days"].find(has);
+  const form = `${kind} takes task ids, or --status, --task, --queue, --since and --dry-run`;
+  if (misplaced) throw new UsageError(`--${misplaced} is not a ${kind} option; ${form}`);
+  const filtered = (["status", "task", "queue", "since", "dry-run"] as const).find(has);
+  if (ids.length > 0) {
+    if (filtered) throw new UsageError(`--${filtered} with task ids: ${kind} takes task ids, or a filter (--status and --task), not both`);
+    return { kind, config, ids };
+  }
+  const statuses = kind === "cancel" ? CANCELLABLE : RETRYABLE;
+  if (values.status === undefined) throw new UsageError(`${kind} needs task ids, or --status ${statuses.join("|")} --task NAME`);
+  if (!statuses.includes(values.status as TaskStatus)) {
+    throw new UsageError(`--status ${JSON.stringify(values.status)}: ${kind} takes ${statuses.join(" or ")}`);
+  }
+  if (!values.task) throw new UsageError(`--task NAME is required with --status: a bulk ${kind} names the task it acts on`);
+  if (values.queue !== undefined && !/^[^,*\s]+$/.test(values.queue)) throw new UsageError(`--queue ${JSON.stringify(values.queue)}: give one queue name`);
+  const filter: TaskFilter = { status: values.status as TaskStatus, taskName: values.task, queueName: values.queue, since: since(values.since) };
+  return { kind, config, filter, dryRun: values["dry-run"] ?? false };
+}
+
+async function control(command: ControlCommand, prisma: { $tasks: TasksClient }): Promise<number> {
+  if ("filter" in command) return controlMany(command, prisma);
+  let failures = 0;
+  for (const id of command.ids) {
+    try {
+      const result = command.kind === "cancel" ? await prisma.$tasks.cancel(id) : await prisma.$tasks.retry(id);
+      console.log(`${id} ${result.taskName}: ${command.kind === "cancel" ? cancelled(result) : retried(result)}`);
+    } catch (error) {
+      if (!(error instanceof TasksError)) throw error;
+      console.error(`tasks-worker: ${error.message}`);
+      failures++;
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+function cancelled(result: TaskResult): string {
+  if (result.status === "CANCELLED") return "CANCELLED";
+  if (result.status === "RUNNING") return "RUNNING; cancel requested: the attempt ends CANCELLED unless it completes first";
+  return `already ${result.status}; unchanged`;
+}
+
+function retried(result: TaskResult): string {
+  return result.status === "NEW" ? `NEW again; attempt ${result.attempts + 1} of ${result.maxAttempts} runs next` : result.status;
+}
+
+async function controlMany(command: Extract<ControlCommand, { filter: TaskFilter }>, prisma: { $tasks: TasksClient }): Promise<number> {
+  const { filter, dryRun } = command;
+  const change = command.kind === "cancel"
+    ? await prisma.$tasks.cancelMany(filter, { dryRun })
+    : await prisma.$tasks.retryMany(filter, { dryRun });
+  const verb = command.kind === "retry" ? "retry" : filter.status === "NEW" ? "cancel" : "request the cancel of";
+  const done = { retry: "retried", cancel: "cancelled", "request the cancel of": "requested the cancel of" }[verb];
+  const scope = [
+    `status ${filter.status}`,
+    `task ${filter.taskName}`,
+    ...(filter.queueName ? [`queue ${filter.queueName}`] : []),
+    ...(filter.since ? [`since ${filter.since.toISOString()}`] : []),
+  ].join(", ");
+  console.log(`${command.kind}${dryRun ? " --dry-run" : ""}: ${dryRun ? `would ${verb}` : done} ${change.count} task(s) (${scope})`);
+  for (const id of change.ids) console.log(id);
   return 0;
 }

@@ -68,6 +68,8 @@ class ClaimedTask implements StoredTask {
   readonly maxAttempts: number;
   readonly finishedAt = null;
   readonly returnValue = null;
+  /** A claim takes NEW rows, which never carry a cancel request (a cancel makes them CANCELLED). */
+  readonly cancelRequestedAt = null;
   #details: string | Details;
 
   constructor(

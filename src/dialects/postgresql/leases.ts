@@ -1,5 +1,6 @@
 // Leases on PostgreSQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
 import type { RescueCounts, SqlClient } from "../types.js";
+import { CANCELLED_ENTRY } from "./cancel.js";
 
 // Each row carries its own lease end, set by its holder: workers started with different --lease-ms values never take
 // each other's tasks early.
@@ -13,16 +14,18 @@ export async function heartbeat(client: SqlClient, workerId: string, ids: readon
   return rows.map((row) => String(row.id));
 }
 
+// A task whose cancel was recorded ends CANCELLED rather than being retried.
 const RESCUE_EXPIRED = `
 UPDATE task_results
-SET status = CASE WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
-    finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
+SET status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'CANCELLED' WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
+    finished_at = CASE WHEN attempts < max_attempts AND cancel_requested_at IS NULL THEN NULL ELSE now() END,
     run_after = CASE WHEN attempts < max_attempts THEN now() ELSE run_after END,
     errors = errors || jsonb_build_array(jsonb_build_object(
       'exceptionClass', 'WorkerLost',
       'message', format('Worker %s stopped heartbeating during attempt %s of %s; its lease ran out at %s.',
                         locked_by, attempts, max_attempts, lease_expires_at),
-      'traceback', '')),
+      'traceback', '')) ||
+      CASE WHEN cancel_requested_at IS NOT NULL THEN jsonb_build_array(${CANCELLED_ENTRY}) ELSE '[]'::jsonb END,
     locked_by = NULL,
     heartbeat_at = NULL,
     lease_expires_at = NULL
@@ -36,10 +39,13 @@ export async function rescueExpired(client: SqlClient): Promise<RescueCounts> {
 }
 
 // A released task never started its attempt, so the claim is undone: its attempt, its worker id and, when it had no
-// earlier attempt, its start times.
+// earlier attempt, its start times. One whose cancel was recorded meanwhile ends CANCELLED without running.
 const RELEASE_TASKS = `
 UPDATE task_results
-SET status = 'NEW', attempts = attempts - 1, worker_ids = worker_ids - -1, locked_by = NULL, heartbeat_at = NULL,
+SET status = CASE WHEN cancel_requested_at IS NULL THEN 'NEW' ELSE 'CANCELLED' END,
+    finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE now() END,
+    errors = CASE WHEN cancel_requested_at IS NULL THEN errors ELSE errors || jsonb_build_array(${CANCELLED_ENTRY}) END,
+    attempts = attempts - 1, worker_ids = worker_ids - -1, locked_by = NULL, heartbeat_at = NULL,
     lease_expires_at = NULL,
     started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
     last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END

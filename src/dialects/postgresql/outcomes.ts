@@ -9,6 +9,7 @@
 // `locked_by` is set only while a row is RUNNING (claim sets it; outcome, rescue and release clear it), so no status
 // test is needed, and none lets the planner pick the lease index, which holds every running task of every worker.
 import type { Outcome, SqlClient } from "../types.js";
+import { CANCELLED_ENTRY } from "./cancel.js";
 
 type Completed = Extract<Outcome, { status: "COMPLETE" }>;
 type Failed = Exclude<Outcome, Completed>;
@@ -29,14 +30,18 @@ RETURNING t.id`;
 
 /**
  * Each row's values: [attempt, status, finished at, retry at (epoch ms; one of the two is null), error]. FAILED ends the
- * task; NEW sends it back to wait for its retry.
+ * task; NEW sends it back to wait for its retry. A cancel recorded during the attempt ends it CANCELLED instead, with
+ * a TaskCancelled entry after the attempt's error (unless that error is the cancel itself): no retry follows.
  */
 const RECORD_FAILED = `
 UPDATE task_results AS t
-SET status = $3::jsonb -> t.id::text ->> 1,
-    finished_at = to_timestamp(($3::jsonb -> t.id::text ->> 2)::float8 / 1000),
+SET status = CASE WHEN t.cancel_requested_at IS NULL THEN $3::jsonb -> t.id::text ->> 1 ELSE 'CANCELLED' END,
+    finished_at = COALESCE(to_timestamp(($3::jsonb -> t.id::text ->> 2)::float8 / 1000),
+                           CASE WHEN t.cancel_requested_at IS NOT NULL THEN now() END),
     run_after = COALESCE(to_timestamp(($3::jsonb -> t.id::text ->> 3)::float8 / 1000), t.run_after),
-    errors = t.errors || jsonb_build_array($3::jsonb -> t.id::text -> 4),
+    errors = t.errors || jsonb_build_array($3::jsonb -> t.id::text -> 4) ||
+      CASE WHEN t.cancel_requested_at IS NOT NULL AND $3::jsonb -> t.id::text -> 4 ->> 'exceptionClass' IS DISTINCT FROM 'TaskCancelled'
+           THEN jsonb_build_array(${CANCELLED_ENTRY}) ELSE '[]'::jsonb END,
     ${RELEASE_LEASE}
 WHERE ${HELD_BY_ME}
 RETURNING t.id`;

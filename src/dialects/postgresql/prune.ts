@@ -4,13 +4,13 @@ import type { PruneCounts, PruneRequest, SqlClient } from "../types.js";
 function pruneSql(dryRun: boolean, allQueues: boolean): string {
   const queues = allQueues ? "" : "AND queue_name IN (SELECT jsonb_array_elements_text($3::jsonb))";
   const old = `
-    ((status = 'COMPLETE' AND finished_at < $1::timestamptz) OR (status = 'FAILED' AND finished_at < $2::timestamptz))
-    AND status IN ('COMPLETE', 'FAILED') ${queues}`;
+    ((status = 'COMPLETE' AND finished_at < $1::timestamptz) OR (status IN ('FAILED', 'CANCELLED') AND finished_at < $2::timestamptz))
+    AND status IN ('COMPLETE', 'FAILED', 'CANCELLED') ${queues}`;
   const rows = dryRun
     ? `SELECT status FROM task_results WHERE ${old}`
     : `DELETE FROM task_results WHERE ${old} RETURNING status`;
   return `WITH matched AS (${rows})
-SELECT count(*) FILTER (WHERE status = 'COMPLETE')::int AS complete, count(*) FILTER (WHERE status = 'FAILED')::int AS failed
+SELECT count(*) FILTER (WHERE status = 'COMPLETE')::int AS complete, count(*) FILTER (WHERE status <> 'COMPLETE')::int AS failed
 FROM matched`;
 }
 

@@ -3,8 +3,8 @@ import type { PruneCounts, PruneRequest, SqlClient } from "../types.js";
 import { sqliteTime } from "./time.js";
 
 function matching(allQueues: boolean): string {
-  return `((status = 'COMPLETE' AND finished_at < ?) OR (status = 'FAILED' AND finished_at < ?))
-    AND status IN ('COMPLETE', 'FAILED') ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}`;
+  return `((status = 'COMPLETE' AND finished_at < ?) OR (status IN ('FAILED', 'CANCELLED') AND finished_at < ?))
+    AND status IN ('COMPLETE', 'FAILED', 'CANCELLED') ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}`;
 }
 
 export async function prune(client: SqlClient, request: PruneRequest): Promise<PruneCounts> {

@@ -1,0 +1,32 @@
+// The tasks a bulk cancel or retry selects on PostgreSQL, and the ids its dry run reports.
+import { sinceField } from "../../control.js";
+import type { BackendTaskFilter, SqlClient } from "../types.js";
+import { isTaskId } from "./fetch.js";
+
+const SINCE_COLUMNS = { enqueuedAt: "enqueued_at", lastAttemptedAt: "last_attempted_at", finishedAt: "finished_at" } as const;
+
+/** The filter as a condition on task_results, its parameters numbered from `$<first>`. */
+export function matching(filter: BackendTaskFilter, first: number): { condition: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const param = (value: unknown, type: string) => `$${first + params.push(value) - 1}::${type}`;
+  const conditions = [`status = ${param(filter.status, "text")}`, `backend = ${param(filter.backend, "text")}`];
+  // A running task whose cancel is already recorded is not selected again: a bulk cancel's batches come to an end.
+  if (filter.status === "RUNNING") conditions.push("cancel_requested_at IS NULL");
+  if (filter.taskName !== undefined) conditions.push(`task_name = ${param(filter.taskName, "text")}`);
+  if (filter.queueName !== undefined) conditions.push(`queue_name = ${param(filter.queueName, "text")}`);
+  if (filter.since !== undefined) conditions.push(`${SINCE_COLUMNS[sinceField(filter.status)]} >= ${param(filter.since, "timestamptz")}`);
+  // As a uuid[] literal, ids need no quoting.
+  if (filter.ids !== undefined) conditions.push(`id = ANY(${param(`{${filter.ids.filter(isTaskId).join(",")}}`, "uuid[]")})`);
+  return { condition: conditions.join(" AND "), params };
+}
+
+export async function matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]> {
+  const { condition, params } = matching(filter, 2);
+  const next = after === undefined ? "" : `AND id > $${params.push(after) + 1}::uuid`;
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT id FROM task_results WHERE ${condition} ${next} ORDER BY id LIMIT $1`,
+    limit,
+    ...params,
+  );
+  return rows.map((row) => String(row.id));
+}
