@@ -9,7 +9,7 @@ export const TASK_ACTIONS: readonly TaskAction[] = ["cancel", "retry", "delete"]
 
 /** The actions that can change this task now. */
 export function availableActions(task: Pick<TaskDetail, "status" | "cancelRequestedAt">): TaskAction[] {
-  const status = task.status as string;
+  const { status } = task;
   const actions: TaskAction[] = [];
   if ((status === "NEW" || status === "RUNNING") && task.cancelRequestedAt === null) actions.push("cancel");
   if (status === "FAILED" || status === "CANCELLED") actions.push("retry");

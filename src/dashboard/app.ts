@@ -49,7 +49,7 @@ function notice(c: Context<DashboardEnv>): Html | string {
 
 function doneCode(outcome: ActionOutcome): string {
   if (outcome.action === "delete") return outcome.refused === undefined ? "deleted" : "not-deleted";
-  const status = outcome.result.status as string;
+  const { status } = outcome.result;
   if (outcome.action === "retry") return status === "NEW" ? "retried" : "not-retried";
   if (status === "CANCELLED") return "cancelled";
   return status === "RUNNING" && outcome.result.cancelRequestedAt !== null ? "cancel-requested" : "not-cancelled";

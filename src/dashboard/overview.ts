@@ -1,15 +1,15 @@
 // The overview's facts, read in parallel: counts, backlog, the last hour's activity, running tasks.
 import type { MinuteCounts, QueueBacklog, RunningTask, StatusCount, WorkerActivity } from "../dialects/dashboard.js";
-import type { TaskStatus } from "../result.js";
+import { TaskStatus } from "../result.js";
 import type { DashboardSource } from "./context.js";
 
 /** How far back the chart, the worker list and the finished counts look. */
 export const ACTIVITY_WINDOW_MS = 60 * 60_000;
 const MINUTE_MS = 60_000;
 /** Running tasks listed; the count above the list covers them all. */
-const RUNNING_SHOWN = 50;
+const RUNNING_SHOWN = 20;
 
-export const STATUSES: readonly TaskStatus[] = ["NEW", "RUNNING", "COMPLETE", "FAILED", "CANCELLED"] as TaskStatus[];
+export const STATUSES: readonly TaskStatus[] = Object.values(TaskStatus);
 
 export interface Tally {
   count: number;

@@ -111,5 +111,7 @@ export function securityHeaders(): MiddlewareHandler<DashboardEnv> {
     },
     referrerPolicy: "no-referrer",
     xFrameOptions: "DENY",
+    // HSTS is the host app's decision: it covers the whole domain, not this dashboard.
+    strictTransportSecurity: false,
   });
 }

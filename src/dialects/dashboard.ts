@@ -1,5 +1,5 @@
 // What the dashboard reads from task_results and the one change it makes itself (delete), per database.
-import type { TaskError, TaskStatus } from "../result.js";
+import { TaskStatus, type TaskError } from "../result.js";
 import type { SqlClient, StoredTask } from "./types.js";
 
 /** Tasks of one status in one queue. */
@@ -175,7 +175,7 @@ export function isTaskId(text: string): boolean {
   return TASK_ID.test(text);
 }
 
-const STATUSES: ReadonlySet<string> = new Set(["NEW", "RUNNING", "COMPLETE", "FAILED", "CANCELLED"]);
+const STATUSES: ReadonlySet<string> = new Set(Object.values(TaskStatus));
 
 /**
  * A status as an SQL literal. Written into the statement rather than bound, so that the planner of a prepared
@@ -191,10 +191,8 @@ export const FAILED_INDEX = "status IN ('FAILED', 'CANCELLED')";
 
 /** Whether a list of this status reads task_results_failed_idx (in id order) instead of the primary key. */
 export function scanThroughFailedIndex(status: TaskStatus): boolean {
-  return FAILED_INDEX_STATUSES.has(status);
+  return status === "FAILED" || status === "CANCELLED";
 }
-
-const FAILED_INDEX_STATUSES: ReadonlySet<string> = new Set(["FAILED", "CANCELLED"]);
 
 /** JSON as the drivers return it: parsed (PostgreSQL json) or as text (SQLite's json functions). */
 function parsed<T>(value: unknown): T {

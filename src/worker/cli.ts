@@ -19,7 +19,8 @@ export const USAGE = `Usage:
   tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
                      [--queue emails,default | '*'] [--dry-run]
   tasks-worker cancel [--config tasks.config.ts] ID... | --status NEW|RUNNING --task NAME [--queue Q] [--since 2h] [--dry-run]
-  tasks-worker retry [--config tasks.config.ts] ID... | --status FAILED|CANCELLED --task NAME [--queue Q] [--since 2h] [--dry-run]`;
+  tasks-worker retry [--config tasks.config.ts] ID... | --status FAILED|CANCELLED --task NAME [--queue Q] [--since 2h] [--dry-run]
+  tasks-worker dashboard [--config tasks.config.ts] [--port 4310] [--host 127.0.0.1] [--read-only] [--token T]`;
 
 /** A problem with the command line or the config: exit code 2 with a one-line reason. */
 class UsageError extends Error {}
@@ -180,6 +181,8 @@ async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient
 
 /** Runs the command; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // The dashboard's module (and its dependencies) load only for its command.
+  if (argv[0] === "dashboard") return dashboard(argv.slice(1));
   let command: Command;
   let loaded: Awaited<ReturnType<typeof loadConfig>>;
   try {
@@ -209,6 +212,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   } finally {
     await loaded.prisma.$disconnect().catch(() => {});
+  }
+}
+
+async function dashboard(argv: readonly string[]): Promise<number> {
+  const { runDashboard } = await import("../dashboard/cli.js");
+  try {
+    return await runDashboard(argv, { loadConfig, usageError: (message) => new UsageError(message) });
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof TasksError) {
+      console.error(`tasks-worker: ${error.message}`);
+      return 2;
+    }
+    throw error;
   }
 }
 

@@ -27,12 +27,15 @@ section.panel { background: var(--panel); border: 1px solid var(--line); border-
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; min-width: 140px; }
 .card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .card .value { font-size: 22px; font-weight: 650; margin-top: 2px; }
-.card.status-new .value { color: var(--new); } .card.status-running .value { color: var(--running); }
-.card.status-complete .value { color: var(--complete); } .card.status-failed .value { color: var(--failed); }
-.card.status-cancelled .value { color: var(--cancelled); }
+.card { color: var(--ink); border-top: 4px solid var(--line); }
+.card:hover { text-decoration: none; border-color: #a0aec0; }
+.card-new { border-top-color: var(--new); } .card-running { border-top-color: var(--running); }
+.card-complete { border-top-color: var(--complete); } .card-failed { border-top-color: var(--failed); }
+.card-cancelled { border-top-color: var(--cancelled); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
+td.nowrap { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr:last-child td { border-bottom: none; }
 .empty { color: var(--muted); font-style: italic; }

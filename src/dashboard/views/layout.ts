@@ -19,6 +19,7 @@ export function layout(c: Context<DashboardEnv>, title: string, body: Html, opti
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · prisma-tasks</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetPath(base, "dashboard.css")}">
 ${options.live
   ? html`<link rel="stylesheet" href="${assetPath(base, "uPlot.min.css")}">

@@ -23,7 +23,7 @@ function cards(c: Context<DashboardEnv>, overview: Overview): Html {
   const ready = overview.queues.reduce((sum, queue) => sum + queue.ready, 0);
   return html`<div class="cards">
 ${STATUSES.map(
-  (status) => html`<a class="card status-${status.toLowerCase()}" href="${base}/tasks?status=${status}">
+  (status) => html`<a class="card card-${status.toLowerCase()}" href="${base}/tasks?status=${status}">
   <div class="label">${status}</div><div class="value">${tally(overview.totals.get(status))}</div>
   ${status === "NEW" ? html`<div class="muted">${count(ready)} ready now</div>` : ""}
 </a>`,

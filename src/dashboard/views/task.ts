@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { TaskDetail } from "../../dialects/dashboard.js";
+import { isFinishedStatus } from "../../result.js";
 import type { DashboardEnv } from "../context.js";
 import { availableActions, type TaskAction } from "../actions.js";
 import { duration, relative, statusBadge, timestamp, type Html } from "./format.js";
@@ -12,7 +13,6 @@ function json(value: unknown): string {
 }
 
 function fields(task: TaskDetail, now: Date): Html {
-  const finished = task.status === "COMPLETE" || task.status === "FAILED" || (task.status as string) === "CANCELLED";
   const row = (name: string, value: Html | string | number) => html`<dt>${name}</dt><dd>${value}</dd>`;
   return html`<dl class="fields">
 ${row("id", html`<span class="mono">${task.id}</span>`)}
@@ -28,7 +28,7 @@ ${row("lastAttemptedAt", timestamp(task.lastAttemptedAt))}
 ${row("finishedAt", timestamp(task.finishedAt))}
 ${row("attempts", `${task.attempts} of ${task.maxAttempts} (maxAttempts)`)}
 ${row("workerIds", task.workerIds.length ? html`<span class="mono">${task.workerIds.join(", ")}</span>` : "none yet")}
-${row("isFinished", String(finished))}
+${row("isFinished", String(isFinishedStatus(task.status)))}
 ${task.status === "RUNNING"
   ? html`${row("held by", html`<span class="mono">${task.lockedBy ?? "—"}</span>`)}
 ${row("last heartbeat", task.heartbeatAt ? relative(task.heartbeatAt, now) : "—")}

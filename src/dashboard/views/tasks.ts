@@ -40,12 +40,12 @@ function table(c: Context<DashboardEnv>, page: TaskListPage): Html {
 <tbody>
 ${page.tasks.map(
   (task) => html`<tr data-id="${task.id}">
-  <td class="mono"><a href="${base}/tasks/${task.id}">${task.id}</a></td>
+  <td class="mono nowrap"><a href="${base}/tasks/${task.id}">${task.id}</a></td>
   <td>${task.taskName}</td>
   <td>${task.queueName}</td>
   <td>${statusBadge(task.status)}</td>
-  <td>${timestamp(task.enqueuedAt)}</td>
-  <td>${timestamp(task.finishedAt)}</td>
+  <td class="nowrap">${timestamp(task.enqueuedAt)}</td>
+  <td class="nowrap">${timestamp(task.finishedAt)}</td>
   <td class="num">${task.attempts} / ${task.maxAttempts}</td>
   <td>${task.lastError ? html`<span class="error-head">${task.lastError.exceptionClass}</span>: ${task.lastError.message}` : ""}</td>
 </tr>`,
