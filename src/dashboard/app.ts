@@ -61,7 +61,8 @@ function isTaskAction(text: string): text is TaskAction {
 
 export function dashboardApp(settings: DashboardSettings): Hono<DashboardEnv> {
   const { source, basePath, readOnly } = settings;
-  const app = new Hono<DashboardEnv>().basePath(basePath || "/");
+  // Not strict: the mount point answers with and without its trailing slash ("/admin/tasks" and "/admin/tasks/").
+  const app = new Hono<DashboardEnv>({ strict: false }).basePath(basePath || "/");
   app.use(async (c, next) => {
     c.set("basePath", basePath);
     c.set("readOnly", readOnly);

@@ -14,15 +14,17 @@ export const CLIENT_SCRIPT = `"use strict";
     var holder = document.getElementById("throughput-chart");
     if (!holder || typeof uPlot === "undefined") return;
     var series = JSON.parse(holder.getAttribute("data-series"));
-    var bars = uPlot.paths.bars({ size: [0.7, 40] });
+    // Completed and failed side by side in each minute: left and right of its tick.
+    var left = uPlot.paths.bars({ size: [0.4, 20], align: 1 });
+    var right = uPlot.paths.bars({ size: [0.4, 20], align: -1 });
     var options = {
       width: Math.max(320, holder.clientWidth),
       height: 220,
       scales: { x: { time: true }, rate: { range: [0, 100] } },
       series: [
         {},
-        { label: "Completed / min", stroke: "#2f855a", fill: "rgba(47,133,90,0.35)", paths: bars },
-        { label: "Failed / min", stroke: "#c53030", fill: "rgba(197,48,48,0.55)", paths: bars },
+        { label: "Completed / min", stroke: "#2f855a", fill: "rgba(47,133,90,0.35)", paths: left, points: { show: false } },
+        { label: "Failed / min", stroke: "#c53030", fill: "rgba(197,48,48,0.55)", paths: right, points: { show: false } },
         { label: "Failure rate", stroke: "#b7791f", width: 2, scale: "rate", spanGaps: false,
           value: function (u, v) { return v == null ? "-" : v.toFixed(1) + " %"; } }
       ],

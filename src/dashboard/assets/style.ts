@@ -21,7 +21,7 @@ main { padding: 16px 24px 48px; max-width: 1400px; }
 h1 { font-size: 20px; margin: 4px 0 16px; }
 h2 { font-size: 15px; margin: 0 0 10px; }
 section.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 14px 16px; margin-bottom: 16px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; margin-bottom: 16px; }
 .grid > section.panel { margin-bottom: 0; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 16px; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; min-width: 140px; }

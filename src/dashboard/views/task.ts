@@ -52,13 +52,16 @@ function timeline(task: TaskDetail): Html {
     if (i !== last) return html`<span class="muted">no outcome recorded</span>`;
     return task.status === "RUNNING" ? "running now" : task.status === "COMPLETE" ? "returned" : task.status;
   };
+  // Only the first attempt's start (startedAt) and the last one's (lastAttemptedAt) are stored.
+  const started = (i: number) => {
+    const at = i === 0 ? task.startedAt : i === last ? task.lastAttemptedAt : null;
+    return at ? html`, started ${timestamp(at)}` : "";
+  };
   const kind = (i: number) => (task.errors[i] ? "bad" : i === last && task.status === "RUNNING" ? "run" : "ok");
   return html`<ol class="timeline">
 <li class="new">Enqueued ${timestamp(task.enqueuedAt)}${task.runAfter > task.enqueuedAt ? html`, to run after ${timestamp(task.runAfter)}` : ""}</li>
 ${attempts.map(
-  (i) => html`<li class="${kind(i)}">Attempt ${i + 1} on worker <span class="mono">${task.workerIds[i] ?? "unknown"}</span>
-${i === 0 && task.startedAt ? html`, started ${timestamp(task.startedAt)}` : ""}${i === last && i > 0 && task.lastAttemptedAt ? html`, started ${timestamp(task.lastAttemptedAt)}` : ""}
-<br>${outcome(i)}</li>`,
+  (i) => html`<li class="${kind(i)}">Attempt ${i + 1} on worker <span class="mono">${task.workerIds[i] ?? "unknown"}</span>${started(i)}<br>${outcome(i)}</li>`,
 )}
 ${task.errors.slice(task.attempts).map(
   (error, i) => html`<li class="bad"><a href="#error-${task.attempts + i + 1}" class="error-head">${error.exceptionClass}</a>: ${error.message}</li>`,
