@@ -5,9 +5,9 @@ import { sqliteTime } from "./time.js";
 
 const QUEUE_BACKLOG = `
 SELECT queue_name,
-       count(*) FILTER (WHERE run_after <= ?1) AS ready,
-       count(*) FILTER (WHERE run_after > ?1) AS scheduled,
-       min(run_after) FILTER (WHERE run_after <= ?1) AS oldest_ready_at
+       count(*) FILTER (WHERE run_after <= ?) AS ready,
+       count(*) FILTER (WHERE run_after > ?) AS scheduled,
+       min(run_after) FILTER (WHERE run_after <= ?) AS oldest_ready_at
 FROM task_results WHERE status = 'NEW'
 GROUP BY queue_name ORDER BY queue_name`;
 
@@ -19,7 +19,9 @@ interface Row {
 }
 
 export async function queueBacklog(client: SqlClient, now: Date): Promise<QueueBacklog[]> {
-  const rows = await client.$queryRawUnsafe<Row[]>(QUEUE_BACKLOG, sqliteTime(now));
+  const time = sqliteTime(now);
+  // The adapter binds positional parameters only: the time once per placeholder.
+  const rows = await client.$queryRawUnsafe<Row[]>(QUEUE_BACKLOG, time, time, time);
   return rows.map((row) => ({
     queueName: row.queue_name,
     ready: Number(row.ready),
