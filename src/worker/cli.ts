@@ -7,6 +7,7 @@ import type { TasksWorkerConfig } from "../config.js";
 import { CANCELLABLE, RETRYABLE, type TaskFilter } from "../control.js";
 import { TasksError } from "../errors.js";
 import type { TaskResult, TaskStatus } from "../result.js";
+import { parseDashboardCommand, type DashboardCommand } from "../dashboard/command.js";
 import { TasksClient } from "../tasks-client.js";
 import { LOG_LEVELS, streamLog, type LogFormat, type LogLevel } from "./log.js";
 import { Worker } from "./worker.js";
@@ -90,7 +91,8 @@ export type Command =
   | { kind: "help" }
   | { kind: "work"; config: string; logFormat: LogFormat; logLevel: LogLevel; worker: Record<string, unknown> }
   | { kind: "prune"; config: string; minAgeDays: number; failedMinAgeDays: number; queues: readonly string[] | "*"; dryRun: boolean }
-  | ControlCommand;
+  | ControlCommand
+  | DashboardCommand;
 
 /** `tasks-worker cancel` or `retry`: of the tasks named by id, or of those a filter matches. */
 export type ControlCommand =
@@ -98,6 +100,7 @@ export type ControlCommand =
   | { kind: "cancel" | "retry"; config: string; filter: TaskFilter; dryRun: boolean };
 
 export function parseCommand(argv: readonly string[]): Command {
+  if (argv[0] === "dashboard") return parseDashboardCommand(argv.slice(1), (message) => new UsageError(message));
   const { values, positionals } = parse(argv);
   if (values.help) return { kind: "help" };
   if (positionals[0] === "cancel" || positionals[0] === "retry") return parseControl(positionals[0], values, positionals.slice(1));
@@ -181,8 +184,6 @@ async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient
 
 /** Runs the command; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  // The dashboard's module (and its dependencies) load only for its command.
-  if (argv[0] === "dashboard") return dashboard(argv.slice(1));
   let command: Command;
   let loaded: Awaited<ReturnType<typeof loadConfig>>;
   try {
@@ -202,6 +203,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (command.kind === "prune") return await prune(command, loaded.prisma);
     if (command.kind === "work") return await work(command, loaded);
+    // The dashboard's module, and its dependencies, load only for its command.
+    if (command.kind === "dashboard") return await (await import("../dashboard/cli.js")).serveDashboard(command, loaded.prisma);
     return await control(command, loaded.prisma);
   } catch (error) {
     if (error instanceof TasksError) {
@@ -212,19 +215,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   } finally {
     await loaded.prisma.$disconnect().catch(() => {});
-  }
-}
-
-async function dashboard(argv: readonly string[]): Promise<number> {
-  const { runDashboard } = await import("../dashboard/cli.js");
-  try {
-    return await runDashboard(argv, { loadConfig, usageError: (message) => new UsageError(message) });
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof TasksError) {
-      console.error(`tasks-worker: ${error.message}`);
-      return 2;
-    }
-    throw error;
   }
 }
 
