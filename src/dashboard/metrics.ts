@@ -32,7 +32,10 @@ export async function metricsText(source: DashboardSource, now = new Date()): Pr
     family(
       "prisma_tasks_tasks",
       "Tasks in task_results by queue and status. On large PostgreSQL tables COMPLETE is the planner's estimate.",
-      counts.map((c) => ({ labels: { queue: c.queueName, status: c.status }, value: c.count })),
+      [
+        ...backlog.map((queue) => ({ labels: { queue: queue.queueName, status: "NEW" }, value: queue.ready + queue.scheduled })),
+        ...counts.map((count) => ({ labels: { queue: count.queueName, status: count.status }, value: count.count })),
+      ],
     ),
     family(
       "prisma_tasks_ready_tasks",

@@ -32,9 +32,9 @@ export interface Overview {
   workers: WorkerActivity[];
 }
 
-function add(tallies: Map<TaskStatus, Tally>, status: TaskStatus, count: StatusCount) {
+function add(tallies: Map<TaskStatus, Tally>, status: TaskStatus, more: Tally) {
   const tally = tallies.get(status) ?? { count: 0, estimated: false };
-  tallies.set(status, { count: tally.count + count.count, estimated: tally.estimated || count.estimated });
+  tallies.set(status, { count: tally.count + more.count, estimated: tally.estimated || more.estimated });
 }
 
 function queueRows(counts: StatusCount[], backlog: QueueBacklog[]): QueueRow[] {
@@ -46,6 +46,7 @@ function queueRows(counts: StatusCount[], backlog: QueueBacklog[]): QueueRow[] {
   };
   for (const count of counts) add(row(count.queueName).counts, count.status, count);
   for (const queue of backlog) Object.assign(row(queue.queueName), { ready: queue.ready, scheduled: queue.scheduled, oldestReadyAt: queue.oldestReadyAt });
+  for (const queue of rows.values()) queue.counts.set("NEW", { count: queue.ready + queue.scheduled, estimated: false });
   return [...rows.values()].sort((a, b) => a.queueName.localeCompare(b.queueName));
 }
 
@@ -69,8 +70,9 @@ export async function readOverview(source: DashboardSource, now = new Date()): P
     queries.recentActivity(sql, since),
     queries.runningTasks(sql, RUNNING_SHOWN),
   ]);
+  const queues = queueRows(counts, backlog);
   const totals = new Map<TaskStatus, Tally>();
-  for (const count of counts) add(totals, count.status, count);
+  for (const queue of queues) for (const [status, tally] of queue.counts) add(totals, status, tally);
   const finished = { complete: 0, failed: 0 };
   for (const minute of activity.perMinute) {
     finished.complete += minute.complete;
@@ -79,7 +81,7 @@ export async function readOverview(source: DashboardSource, now = new Date()): P
   return {
     now,
     totals,
-    queues: queueRows(counts, backlog),
+    queues,
     minutes: everyMinute(activity.perMinute, now),
     finished,
     running,

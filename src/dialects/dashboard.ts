@@ -100,8 +100,8 @@ export interface TaskListPage {
   tasks: TaskSummary[];
   /** Where the next page starts, or undefined when no older task is left to examine. */
   next: string | undefined;
-  /** Rows examined; equal to the scan limit when the page stopped there before it was full. */
-  scanned: number;
+  /** The page read as many rows as it may (the scan limit) before it was full; older tasks may still match. */
+  scanLimited: boolean;
 }
 
 /** A task as the detail page shows it: the stored row, with its lease. */
@@ -114,6 +114,7 @@ export interface TaskDetail extends StoredTask {
 export type DeleteRefusal = "running" | "missing";
 
 export interface DashboardDialect {
+  /** Tasks of every status but NEW, by queue; queueBacklog counts NEW, split into ready and scheduled. */
   countTasks(client: SqlClient): Promise<StatusCount[]>;
   queueBacklog(client: SqlClient, now: Date): Promise<QueueBacklog[]>;
   recentActivity(client: SqlClient, since: Date): Promise<RecentActivity>;
@@ -186,9 +187,6 @@ export function statusLiteral(status: TaskStatus): string {
   return `'${status}'`;
 }
 
-/** The condition of task_results_failed_idx, written as the index has it so both databases match it to the index. */
-export const FAILED_INDEX = "status IN ('FAILED', 'CANCELLED')";
-
 /** Whether a list of this status reads task_results_failed_idx (in id order) instead of the primary key. */
 export function scanThroughFailedIndex(status: TaskStatus): boolean {
   return status === "FAILED" || status === "CANCELLED";
@@ -234,31 +232,28 @@ export function activityFrom(row: ActivityRow): RecentActivity {
   };
 }
 
-/** What a list query returns: the rows examined, the last id examined, and the matching tasks as a JSON array. */
-export interface ListPageRow {
-  scanned: number;
-  last_scanned: string | null;
-  tasks: unknown;
-}
-
-interface ListedTask {
+/** A task row as the list queries select it. */
+export interface ListedTask {
   id: string;
   status: TaskStatus;
   task_name: string;
   queue_name: string;
-  priority: number;
-  enqueued_at: string;
-  run_after: string;
-  finished_at: string | null;
-  attempts: number;
-  max_attempts: number;
+  priority: number | bigint;
+  enqueued_at: Date | string;
+  run_after: Date | string;
+  finished_at: Date | string | null;
+  attempts: number | bigint;
+  max_attempts: number | bigint;
   error_class: string | null;
   error_message: string | null;
 }
 
-export function listPageFrom(row: ListPageRow, request: TaskListRequest): TaskListPage {
-  const listed = parsed<ListedTask[]>(row.tasks);
-  const tasks = listed.slice(0, request.limit).map(
+/**
+ * A page from the rows a list query kept (up to one more than the page holds) and, for a page that is not full, the
+ * last row its scan read when the scan limit stopped it.
+ */
+export function listPageFrom(rows: ListedTask[], lastScanned: string | undefined, request: TaskListRequest): TaskListPage {
+  const tasks = rows.slice(0, request.limit).map(
     (task): TaskSummary => ({
       id: String(task.id),
       status: task.status,
@@ -273,9 +268,6 @@ export function listPageFrom(row: ListPageRow, request: TaskListRequest): TaskLi
       lastError: task.error_class === null ? null : { exceptionClass: task.error_class, message: task.error_message ?? "" },
     }),
   );
-  const scanned = Number(row.scanned);
-  // A full page with one more match goes on after its last task; a page cut short by the scan limit goes on after
-  // the last row it examined; otherwise nothing older is left.
-  const next = listed.length > request.limit ? tasks.at(-1)!.id : scanned >= request.scanLimit ? (row.last_scanned ?? undefined) : undefined;
-  return { tasks, next: next === undefined ? undefined : String(next), scanned };
+  if (rows.length > request.limit) return { tasks, next: tasks.at(-1)!.id, scanLimited: false };
+  return { tasks, next: lastScanned, scanLimited: lastScanned !== undefined };
 }

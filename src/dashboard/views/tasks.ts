@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { html } from "hono/html";
 import type { TaskListPage } from "../../dialects/dashboard.js";
 import type { DashboardEnv } from "../context.js";
-import { listSearch, PAGE_SIZE, type ListQuery } from "../list.js";
+import { listSearch, SCAN_LIMIT, type ListQuery } from "../list.js";
 import { STATUSES } from "../overview.js";
 import { count, statusBadge, timestamp, type Html } from "./format.js";
 import { layout } from "./layout.js";
@@ -55,15 +55,13 @@ ${page.tasks.map(
 
 function pager(c: Context<DashboardEnv>, query: ListQuery, page: TaskListPage): Html {
   const base = c.var.basePath;
-  // A page with a way on but fewer tasks than it holds stopped at the scan limit.
-  const cutShort = page.next !== undefined && page.tasks.length < PAGE_SIZE;
   return html`<div class="pager">
 ${query.before ? html`<a href="${base}/tasks${listSearch(query)}">Newest</a>` : ""}
 ${page.next
   ? html`<a class="button secondary" rel="next" href="${base}/tasks${listSearch(query, { before: page.next })}">Older →</a>`
   : html`<span class="muted">No older tasks match.</span>`}
-${cutShort
-  ? html`<span class="muted">This page looked at ${count(page.scanned)} tasks, the most a page reads, and found ${count(page.tasks.length)} that match; older tasks may match too.</span>`
+${page.scanLimited
+  ? html`<span class="muted">This page read ${count(SCAN_LIMIT)} tasks, the most a page reads, and ${count(page.tasks.length)} of them match; older tasks may match too.</span>`
   : ""}
 </div>`;
 }

@@ -3,7 +3,7 @@ import type { StatusCount } from "../dashboard.js";
 import type { TaskStatus } from "../../result.js";
 import type { SqlClient } from "../types.js";
 
-const COUNT_TASKS = `SELECT queue_name, status, count(*) AS count FROM task_results GROUP BY queue_name, status`;
+const COUNT_TASKS = `SELECT queue_name, status, count(*) AS count FROM task_results WHERE status <> 'NEW' GROUP BY queue_name, status`;
 
 export async function countTasks(client: SqlClient): Promise<StatusCount[]> {
   const rows = await client.$queryRawUnsafe<{ queue_name: string; status: TaskStatus; count: number | bigint }[]>(COUNT_TASKS);

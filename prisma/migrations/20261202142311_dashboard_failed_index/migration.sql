@@ -1,2 +1,0 @@
--- CreateIndex
-CREATE INDEX "task_results_failed_idx" ON "task_results"("id") WHERE (status = ANY (ARRAY['FAILED'::text, 'CANCELLED'::text]));
