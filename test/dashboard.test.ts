@@ -186,6 +186,8 @@ describe.skipIf(!chromiumAvailable())("the dashboard on PostgreSQL", () => {
       await page.goto(`${served.url}${path}`);
       await page.waitForLoadState("load");
       expect(await page.evaluate(() => (globalThis as unknown as { __xss?: string }).__xss), path).toBeUndefined();
+      // The content security policy would stop an injected script too; escaping means no element is injected at all.
+      expect(await page.locator("script:not([src]), img").count(), path).toBe(0);
     }
     expect(await page.locator("h1").textContent()).toBe(XSS.taskName);
     expect(await page.locator("section", { hasText: "Args" }).locator("pre.json").textContent()).toContain(JSON.stringify(XSS.args));
