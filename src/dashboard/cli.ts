@@ -4,7 +4,7 @@ import type { DashboardCommand } from "./command.js";
 import { createDashboard, toNodeHandler } from "./index.js";
 
 /** Serves until SIGINT or SIGTERM; resolves to the exit code. The caller disconnects the client. */
-export async function serveDashboard(command: DashboardCommand, prisma: unknown): Promise<number> {
+export async function serveDashboard(command: Pick<DashboardCommand, "port" | "host" | "readOnly" | "token">, prisma: unknown): Promise<number> {
   const handler = createDashboard({ prisma, readOnly: command.readOnly, token: command.token });
   const server = createServer(toNodeHandler(handler));
   try {
