@@ -15,12 +15,13 @@ export const CLIENT_SCRIPT = `"use strict";
     if (!holder || typeof uPlot === "undefined") return;
     var series = JSON.parse(holder.getAttribute("data-series"));
     // Completed and failed side by side in each minute: left and right of its tick.
-    var left = uPlot.paths.bars({ size: [0.4, 20], align: 1 });
-    var right = uPlot.paths.bars({ size: [0.4, 20], align: -1 });
+    var left = uPlot.paths.bars({ size: [0.4, 20], align: -1 });
+    var right = uPlot.paths.bars({ size: [0.4, 20], align: 1 });
     var options = {
       width: Math.max(320, holder.clientWidth),
       height: 220,
-      scales: { x: { time: true }, rate: { range: [0, 100] } },
+      // Half a minute of room at each end, so the first and last minutes' bars are not cut off.
+      scales: { x: { time: true, range: function (u, min, max) { return [min - 30, max + 30]; } }, rate: { range: [0, 100] } },
       series: [
         {},
         { label: "Completed / min", stroke: "#2f855a", fill: "rgba(47,133,90,0.35)", paths: left, points: { show: false } },
