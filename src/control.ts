@@ -61,13 +61,13 @@ export function checkFilter(filter: unknown, action: string, statuses: readonly 
 
 /** Whether a result in memory matches a filter, as the dialects' SQL decides it for rows. */
 export function matchesFilter(data: TaskResultData, filter: TaskFilter): boolean {
-  const since = filter.since && data[sinceField(filter.status)];
+  const reached = data[sinceField(filter.status)];
   return (
     data.status === filter.status &&
     (filter.status !== TaskStatus.RUNNING || data.cancelRequestedAt === null) &&
     (filter.taskName === undefined || data.taskName === filter.taskName) &&
     (filter.queueName === undefined || data.queueName === filter.queueName) &&
-    (filter.since === undefined || (since != null && since.getTime() >= filter.since.getTime())) &&
+    (filter.since === undefined || (reached !== null && reached.getTime() >= filter.since.getTime())) &&
     (filter.ids === undefined || filter.ids.includes(data.id))
   );
 }

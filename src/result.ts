@@ -55,10 +55,6 @@ export interface ResultSource {
 /** The statuses a task ends in: nothing changes them but a retry. */
 const FINISHED: ReadonlySet<TaskStatus> = new Set([TaskStatus.COMPLETE, TaskStatus.FAILED, TaskStatus.CANCELLED]);
 
-export function isFinishedStatus(status: TaskStatus): boolean {
-  return FINISHED.has(status);
-}
-
 /** A snapshot of one enqueued task; `refresh()` brings it up to date in place. */
 export class TaskResult<A = unknown, R = unknown> {
   #data: TaskResultData<A, R>;
@@ -130,7 +126,7 @@ export class TaskResult<A = unknown, R = unknown> {
   }
 
   get isFinished(): boolean {
-    return isFinishedStatus(this.#data.status);
+    return FINISHED.has(this.#data.status);
   }
 
   /** Re-reads this result from its backend and updates this object in place. */

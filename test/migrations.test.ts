@@ -31,7 +31,7 @@ describe.each(["postgresql", "sqlite"] as const)("migrations on %s", (provider) 
 
   it("are reported missing when a column is added to the schema without a migration", async () => {
     const schema = await readFile(layout[provider].schema, "utf8");
-    const changed = schema.replace("  attempts        Int", "  note            String?\n  attempts        Int");
+    const changed = schema.replace(/^ {2}attempts +Int/m, "  note String?\n$&");
     const pending = await pendingMigrationSql(await emptyDatabase(provider), changed);
     expect(pending).toMatch(/ALTER TABLE "task_results" ADD COLUMN\s+"note" TEXT/);
   });

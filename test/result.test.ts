@@ -58,8 +58,8 @@ function sourceHolding(data: TaskResultData<unknown, unknown>): ResultSource & {
 }
 
 describe("TaskStatus", () => {
-  test("names the four statuses by their own spelling", () => {
-    expect(TaskStatus).toEqual({ NEW: "NEW", RUNNING: "RUNNING", COMPLETE: "COMPLETE", FAILED: "FAILED" });
+  test("names the statuses by their own spelling", () => {
+    expect(TaskStatus).toEqual({ NEW: "NEW", RUNNING: "RUNNING", COMPLETE: "COMPLETE", FAILED: "FAILED", CANCELLED: "CANCELLED" });
   });
 });
 
@@ -139,6 +139,7 @@ describe("TaskResult.isFinished", () => {
     { status: TaskStatus.RUNNING, finished: false },
     { status: TaskStatus.COMPLETE, finished: true },
     { status: TaskStatus.FAILED, finished: true },
+    { status: TaskStatus.CANCELLED, finished: true },
   ])("is $finished when $status", ({ status, finished }) => {
     expect(new TaskResult(resultData({ status })).isFinished).toBe(finished);
   });

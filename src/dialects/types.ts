@@ -73,13 +73,16 @@ export interface Dialect {
   insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void>;
   /** Marks up to `limit` ready tasks RUNNING for this worker and returns them in claim order. */
   claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
-  /** Writes outcomes for tasks this worker still holds; returns the ids written (others were rescued meanwhile). */
+  /**
+   * Writes outcomes for tasks this worker still holds; returns the ids written (others were rescued meanwhile). A task
+   * whose cancel was recorded ends CANCELLED unless its outcome is COMPLETE.
+   */
   recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]>;
   /** Extends the leases of the tasks `ids` that this worker still holds; returns the ids it extended. */
   heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
   /** Recovers RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out. */
   rescueExpired(client: SqlClient): Promise<RescueCounts>;
-  /** Puts tasks this worker holds but will not run back to NEW, keeping their attempt count. */
+  /** Puts tasks this worker holds but will not run back to NEW (CANCELLED when a cancel was recorded), keeping their attempt count. */
   releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
   prune(client: SqlClient, request: PruneRequest): Promise<PruneCounts>;
   /**

@@ -334,18 +334,20 @@ function retried(result: TaskResult): string {
 
 async function controlMany(command: Extract<ControlCommand, { filter: TaskFilter }>, prisma: { $tasks: TasksClient }): Promise<number> {
   const { filter, dryRun } = command;
-  const change = command.kind === "cancel"
-    ? await prisma.$tasks.cancelMany(filter, { dryRun })
-    : await prisma.$tasks.retryMany(filter, { dryRun });
-  const verb = command.kind === "retry" ? "retry" : filter.status === "NEW" ? "cancel" : "request the cancel of";
-  const done = { retry: "retried", cancel: "cancelled", "request the cancel of": "requested the cancel of" }[verb];
+  const change = command.kind === "cancel" ? await prisma.$tasks.cancelMany(filter, { dryRun }) : await prisma.$tasks.retryMany(filter, { dryRun });
+  const [would, did] =
+    command.kind === "retry"
+      ? ["would retry", "retried"]
+      : filter.status === "NEW"
+        ? ["would cancel", "cancelled"]
+        : ["would request the cancel of", "requested the cancel of"];
   const scope = [
     `status ${filter.status}`,
     `task ${filter.taskName}`,
     ...(filter.queueName ? [`queue ${filter.queueName}`] : []),
     ...(filter.since ? [`since ${filter.since.toISOString()}`] : []),
   ].join(", ");
-  console.log(`${command.kind}${dryRun ? " --dry-run" : ""}: ${dryRun ? `would ${verb}` : done} ${change.count} task(s) (${scope})`);
+  console.log(`${command.kind}${dryRun ? " --dry-run" : ""}: ${dryRun ? would : did} ${change.count} task(s) (${scope})`);
   for (const id of change.ids) console.log(id);
   return 0;
 }
