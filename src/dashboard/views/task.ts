@@ -2,11 +2,14 @@
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { TaskDetail } from "../../dialects/dashboard.js";
-import { isFinishedStatus } from "../../result.js";
+import { TaskStatus } from "../../result.js";
 import type { DashboardEnv } from "../context.js";
 import { availableActions, type TaskAction } from "../actions.js";
 import { duration, relative, statusBadge, timestamp, type Html } from "./format.js";
 import { layout } from "./layout.js";
+
+/** The statuses TaskResult.isFinished is true for. */
+const FINISHED: readonly TaskStatus[] = [TaskStatus.COMPLETE, TaskStatus.FAILED, TaskStatus.CANCELLED];
 
 function json(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? "undefined";
@@ -28,7 +31,7 @@ ${row("lastAttemptedAt", timestamp(task.lastAttemptedAt))}
 ${row("finishedAt", timestamp(task.finishedAt))}
 ${row("attempts", `${task.attempts} of ${task.maxAttempts} (maxAttempts)`)}
 ${row("workerIds", task.workerIds.length ? html`<span class="mono">${task.workerIds.join(", ")}</span>` : "none yet")}
-${row("isFinished", String(isFinishedStatus(task.status)))}
+${row("isFinished", String(FINISHED.includes(task.status)))}
 ${task.status === "RUNNING"
   ? html`${row("held by", html`<span class="mono">${task.lockedBy ?? "—"}</span>`)}
 ${row("last heartbeat", task.heartbeatAt ? relative(task.heartbeatAt, now) : "—")}
