@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 
 const DEFAULT_PORT = 4310;
 const DEFAULT_HOST = "127.0.0.1";
-export const TOKEN_VARIABLE = "TASKS_DASHBOARD_TOKEN";
+const TOKEN_VARIABLE = "TASKS_DASHBOARD_TOKEN";
 
 export interface DashboardCommand {
   kind: "dashboard";
@@ -16,7 +16,7 @@ export interface DashboardCommand {
 }
 
 /** Whether a host name or address only this machine can reach. */
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, "");
   if (bare === "localhost") return true;
   if (isIP(bare) === 4) return bare.startsWith("127.");

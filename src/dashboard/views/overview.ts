@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { html } from "hono/html";
 import type { DashboardEnv } from "../context.js";
 import { STATUSES, type Overview, type Tally } from "../overview.js";
-import { count, duration, relative, statusBadge, type Html } from "./format.js";
+import { count, duration, relative, type Html } from "./format.js";
 import { layout } from "./layout.js";
 
 /** A queue whose oldest ready task has waited longer than this is marked as falling behind. */
