@@ -96,6 +96,7 @@ try {
     ["list, last hour's sync.account", `/tasks?task=sync.account&from=${hourAgo}`],
     ["list, a task name no row has", "/tasks?task=no.such.task"],
     ["task detail (FAILED)", `/tasks/${failed!.id}`],
+    ["bulk retry confirmation (a dry run of retryMany)", "/tasks/retry-failed?status=FAILED&task=billing.charge&queue=default"],
     ["metrics", "/metrics"],
   ];
   console.log(`\n| page | median | slowest of ${RUNS} |\n| --- | ---: | ---: |`);

@@ -161,6 +161,7 @@ describe.skipIf(!chromiumAvailable())("the dashboard on PostgreSQL", () => {
       workerIds: SEED_WORKER,
       isFinished: "true",
     });
+    expect(fields.cancelRequestedAt).toBe("—");
     for (const name of ["runAfter", "enqueuedAt", "startedAt", "lastAttemptedAt", "finishedAt"]) {
       expect(fields[name], name).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     }

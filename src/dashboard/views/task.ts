@@ -31,6 +31,7 @@ ${row("lastAttemptedAt", timestamp(task.lastAttemptedAt))}
 ${row("finishedAt", timestamp(task.finishedAt))}
 ${row("attempts", `${task.attempts} of ${task.maxAttempts} (maxAttempts)`)}
 ${row("workerIds", task.workerIds.length ? html`<span class="mono">${task.workerIds.join(", ")}</span>` : "none yet")}
+${row("cancelRequestedAt", timestamp(task.cancelRequestedAt))}
 ${row("isFinished", String(FINISHED.includes(task.status)))}
 ${task.status === "RUNNING"
   ? html`${row("held by", html`<span class="mono">${task.lockedBy ?? "—"}</span>`)}
