@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^prisma-tasks$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
       { find: /^prisma-tasks\/testing$/, replacement: fileURLToPath(new URL("./src/testing.ts", import.meta.url)) },
+      { find: /^prisma-tasks\/dashboard$/, replacement: fileURLToPath(new URL("./src/dashboard/index.ts", import.meta.url)) },
     ],
   },
   test: {

@@ -8,6 +8,7 @@ import type { TasksWorkerConfig } from "../config.js";
 import { CANCELLABLE, RETRYABLE, type TaskFilter } from "../control.js";
 import { DatabaseUnreachable, TasksError } from "../errors.js";
 import type { TaskResult, TaskStatus } from "../result.js";
+import { parseDashboardCommand, type DashboardCommand } from "../dashboard/command.js";
 import { TasksClient, runtimeOf } from "../tasks-client.js";
 import { withTimeout } from "./database-errors.js";
 import { LOG_LEVELS, describeDatabase, streamLog, type LogFormat, type LogLevel } from "./log.js";
@@ -23,6 +24,7 @@ export const USAGE = `Usage:
                      [--queue emails,default | '*'] [--dry-run] [--batch-size 5000]
   tasks-worker cancel [--config tasks.config.ts] ID... | --status NEW|RUNNING --task NAME [--queue Q] [--since 2h] [--dry-run]
   tasks-worker retry [--config tasks.config.ts] ID... | --status FAILED|CANCELLED --task NAME [--queue Q] [--since 2h] [--dry-run]
+  tasks-worker dashboard [--config tasks.config.ts] [--port 4310] [--host 127.0.0.1] [--read-only] [--token T]
 A .ts config loads with Node's own type stripping (Node 22.18 and later) or, on Node 20, with tsx (npm install -D tsx);
 a .js or .mjs config needs neither.`;
 
@@ -115,7 +117,8 @@ export type Command =
       dryRun: boolean;
       batchSize: number;
     }
-  | ControlCommand;
+  | ControlCommand
+  | DashboardCommand;
 
 /** `tasks-worker cancel` or `retry`: of the tasks named by id, or of those a filter matches. */
 export type ControlCommand =
@@ -123,6 +126,7 @@ export type ControlCommand =
   | { kind: "cancel" | "retry"; config: string; filter: TaskFilter; dryRun: boolean };
 
 export function parseCommand(argv: readonly string[]): Command {
+  if (argv[0] === "dashboard") return parseDashboardCommand(argv.slice(1), (message) => new UsageError(message));
   const { values, positionals } = parse(argv);
   if (values.help) return { kind: "help" };
   if (positionals[0] === "cancel" || positionals[0] === "retry") return parseControl(positionals[0], values, positionals.slice(1));
@@ -261,6 +265,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (command.kind === "prune") return await prune(command, loaded.prisma);
     if (command.kind === "work") return await work(command, loaded);
+    // The dashboard's module, and its dependencies, load only for its command.
+    if (command.kind === "dashboard") return await (await import("../dashboard/cli.js")).serveDashboard(command, loaded.prisma);
     return await control(command, loaded.prisma);
   } catch (error) {
     if (error instanceof TasksError) {
