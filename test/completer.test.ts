@@ -15,12 +15,12 @@ import { eventually } from "./support/eventually.js";
 import { connectionLost, sleep, wrapSql } from "./support/sql.js";
 
 /** The statements that write outcomes, in both dialects (a claim's UPDATE has no alias). */
-const OUTCOME_WRITE = /^\s*UPDATE task_results AS t\s/;
+const OUTCOME_WRITE = /^\s*UPDATE (?:"public"\.)?"?task_results"? AS t\s/;
 
 /** Outcomes of each kind in turn: COMPLETE, FAILED, and NEW (a retry). */
 function outcomeOf(task: StoredTask, index: number): Outcome {
   const error = { exceptionClass: "Error", message: `attempt of ${task.id} failed`, traceback: "" };
-  if (index % 3 === 0) return { id: task.id, attempt: task.attempts, status: "COMPLETE", returnValue: { json: `done ${index}`, meta: null }, finishedAt: new Date() };
+  if (index % 3 === 0) return { id: task.id, attempt: task.attempts, status: "COMPLETE", returnValue: { json: JSON.stringify(`done ${index}`), meta: null }, finishedAt: new Date() };
   if (index % 3 === 1) return { id: task.id, attempt: task.attempts, status: "FAILED", error, finishedAt: new Date() };
   return { id: task.id, attempt: task.attempts, status: "NEW", error, runAfter: new Date(Date.now() + 60_000) };
 }

@@ -15,7 +15,7 @@ import { eventually } from "./support/eventually.js";
 import { sleep, withSql, wrapSql, type Around } from "./support/sql.js";
 
 /** The heartbeat statement of both dialects. */
-const HEARTBEAT = /UPDATE task_results SET heartbeat_at = /;
+const HEARTBEAT = /UPDATE (?:"public"\.)?"?task_results"? SET heartbeat_at = /;
 
 /** Counts heartbeat statements, and the most in flight at once; each answer comes `delayMs` after the statement ran. */
 function slowHeartbeats(delayMs: number) {
