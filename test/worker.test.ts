@@ -303,7 +303,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("a rolling deploy o
       [TaskStatus.COMPLETE, "ran step 1"],
       [TaskStatus.COMPLETE, "ran step 2"],
     ]);
-  });
+  }, 120_000);
 });
 
 describe.concurrent("tasks-worker on postgresql", () => {
