@@ -3,8 +3,14 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  // Examples import the package by name, as users do; here the name means this repository's source.
-  resolve: { alias: { "prisma-tasks": fileURLToPath(new URL("./src/index.ts", import.meta.url)) } },
+  // Examples import the package by name, as users do; here the names mean this repository's source.
+  resolve: {
+    alias: [
+      { find: /^prisma-tasks$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+      { find: /^prisma-tasks\/testing$/, replacement: fileURLToPath(new URL("./src/testing.ts", import.meta.url)) },
+      { find: /^prisma-tasks\/dashboard$/, replacement: fileURLToPath(new URL("./src/dashboard/index.ts", import.meta.url)) },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],

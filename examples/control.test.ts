@@ -1,5 +1,5 @@
 // The README's cancel and retry example, run: a waiting report cancelled and retried, failed charges retried in bulk.
-import { runUntilIdle } from "prisma-tasks";
+import { runUntilIdle } from "prisma-tasks/testing";
 import { expect, it } from "vitest";
 import { controllingTasks } from "./control.js";
 import { prisma } from "./prisma.js";

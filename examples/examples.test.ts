@@ -1,6 +1,6 @@
 // The README's examples, run: sign-up in a transaction, the calling patterns, and the worker on examples' config.
 import { spawnSync } from "node:child_process";
-import { runUntilIdle } from "prisma-tasks";
+import { runUntilIdle } from "prisma-tasks/testing";
 import { describe, expect, it } from "vitest";
 import { callingTasks } from "./calling.js";
 import { prisma } from "./prisma.js";

@@ -1,5 +1,6 @@
 // Testing code that enqueues: the dummy backend records, the immediate backend runs, runUntilIdle drains.
-import { enqueued, runUntilIdle, withTasks } from "prisma-tasks";
+import { withTasks } from "prisma-tasks";
+import { enqueued, runUntilIdle } from "prisma-tasks/testing";
 import { describe, expect, it } from "vitest";
 import { db } from "./db.js";
 import { prisma } from "./prisma.js";

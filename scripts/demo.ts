@@ -2,7 +2,7 @@
 // in committed and rolled-back transactions, run a worker with a live progress line, print what happened.
 import { mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { applyMigrations } from "./db/migrations.js";
+import { setUpAppDatabase } from "./db/migrations.js";
 
 const postgresUrl = process.env.DATABASE_URL?.startsWith("postgres") ? process.env.DATABASE_URL : undefined;
 if (!postgresUrl) {
@@ -12,7 +12,7 @@ if (!postgresUrl) {
 }
 const target = postgresUrl ? { provider: "postgresql" as const, url: postgresUrl } : { provider: "sqlite" as const, url: process.env.DATABASE_FILE! };
 console.log(`Database: ${postgresUrl ? postgresUrl.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1****@") : target.url}`);
-const applied = await applyMigrations(target);
+const applied = await setUpAppDatabase(target);
 console.log(`Migrations applied: ${applied.length ? applied.join(", ") : "none needed"}\n`);
 
 // Imported after DATABASE_FILE is set: examples/db.ts reads it.
@@ -83,4 +83,8 @@ const table = rows.map((row) => {
 });
 console.table(table);
 console.log(`\nInspect the rows yourself: npx prisma studio --url "${postgresUrl ?? `file://${target.url}`}" (README, chapter 13).`);
+if (process.argv.includes("--dashboard")) {
+  const { serveDashboard } = await import("../src/dashboard/cli.js");
+  await serveDashboard({ port: 4310, host: "127.0.0.1", readOnly: false, token: undefined }, prisma);
+}
 await prisma.$disconnect();

@@ -1,6 +1,8 @@
-// Generates the Prisma clients of both schemas; run by `npm ci` (prepare) and before the tests.
+// Generates the Prisma clients the tests, examples, demo and benchmark use; run by `npm ci` (prepare) and before the tests.
+// Each is the shipped schema (prisma/schema.prisma, prisma/sqlite/schema.prisma: what users copy) plus the example
+// app's models (test/prisma/), assembled in generated/ so that the shipped schema holds TaskResult alone.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -9,7 +11,15 @@ const env = { ...process.env };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY || !existsSync(env.PRISMA_SCHEMA_ENGINE_BINARY)) {
   env.PRISMA_SCHEMA_ENGINE_BINARY = fileURLToPath(import.meta.url);
 }
-for (const schema of ["prisma/schema.prisma", "prisma/sqlite/schema.prisma"]) {
+const schemas = {
+  postgresql: { shipped: "prisma/schema.prisma", appModels: "test/prisma/app-models.prisma" },
+  sqlite: { shipped: "prisma/sqlite/schema.prisma", appModels: "test/prisma/sqlite/app-models.prisma" },
+};
+mkdirSync(`${root}generated`, { recursive: true });
+for (const [provider, { shipped, appModels }] of Object.entries(schemas)) {
+  const generator = readFileSync(`${root}${shipped}`, "utf8").replace(/^(\s*output\s*=\s*)".*"$/m, `$1"./${provider}"`);
+  const schema = `generated/${provider}.prisma`;
+  writeFileSync(`${root}${schema}`, `${generator}\n${readFileSync(`${root}${appModels}`, "utf8")}`);
   const run = spawnSync("npx", ["prisma", "generate", "--schema", schema], { cwd: root, env, stdio: "inherit" });
   if (run.status !== 0) process.exit(run.status ?? 1);
 }

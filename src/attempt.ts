@@ -4,7 +4,7 @@ import type { Outcome, StoredTask } from "./dialects/types.js";
 import { TaskCancelled, TaskTimeout, UnknownTask } from "./errors.js";
 import { TaskResult, errorFromException, type ResultSource } from "./result.js";
 import { serializeText } from "./serialization.js";
-import type { AnyTask, TaskContext } from "./task.js";
+import { parseArgs, type AnyTask, type TaskContext } from "./task.js";
 import { readArgs, resultData } from "./backends/stored.js";
 
 /** Retry delays are clamped to this range, whatever a task's retryDelay returns. */
@@ -154,7 +154,7 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
   if (!task) return failure(task, stored, new UnknownTask(stored.taskName), false);
   let parsed: unknown;
   try {
-    parsed = task.parseArgs(readArgs(stored));
+    parsed = parseArgs(task, readArgs(stored));
   } catch (error) {
     // Stored args do not change between attempts, so args that cannot be read or fail the schema now always will.
     return failure(task, stored, error, false);

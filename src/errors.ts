@@ -87,9 +87,12 @@ export class DuplicateTaskName extends TasksError {
   }
 }
 
-/** Spells a zod issue path the way a user reads their own args: `args.items[2].name`. */
-function formatIssuePath(path: readonly PropertyKey[]): string {
-  return `args${path.map(pathSegment).join("")}`;
+/**
+ * Spells a zod issue path the way a user reads their own args: `args.items[2].name`, or `argsList[637].name` for an
+ * enqueueMany item, as SerializationError names paths.
+ */
+function formatIssuePath(path: readonly PropertyKey[], index: number | undefined): string {
+  return `${index === undefined ? "args" : `argsList[${index}]`}${path.map(pathSegment).join("")}`;
 }
 
 /** The args given to enqueue (or read back by a worker) do not match the task's `args` schema. */
@@ -100,10 +103,9 @@ export class InvalidTaskArguments extends TasksError {
   readonly index: number | undefined;
 
   constructor(taskName: string, issues: readonly z.core.$ZodIssue[], index?: number) {
-    const where = index === undefined ? "" : ` (item ${index} of enqueueMany)`;
-    const lines = issues.map((issue) => `  - ${formatIssuePath(issue.path)}: ${issue.message}`);
+    const lines = issues.map((issue) => `  - ${formatIssuePath(issue.path, index)}: ${issue.message}`);
     super(
-      `Task "${taskName}" got invalid arguments${where}:\n${lines.join("\n")}\n` +
+      `Task "${taskName}" got invalid arguments:\n${lines.join("\n")}\n` +
         `Fix: pass arguments that match the task's args schema.`,
     );
     this.taskName = taskName;

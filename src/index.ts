@@ -1,4 +1,4 @@
-// The public API of prisma-tasks: everything users import comes from here.
+// The public API of prisma-tasks: everything users import comes from here (test helpers: prisma-tasks/testing).
 export {
   CorruptStoredValue,
   DatabaseUnreachable,
@@ -23,11 +23,9 @@ export {
   UnknownTask,
   WorkerLost,
 } from "./errors.js";
-export { TaskResult, TaskStatus, errorFromException } from "./result.js";
-export type { ResultSource, TaskError, TaskResultData } from "./result.js";
-export { deserialize, serialize } from "./serialization.js";
-export type { Stored } from "./serialization.js";
-export { Task, TaskRegistry, defaultRetryDelay, task, validateEnqueueOptions } from "./task.js";
+export { TaskStatus } from "./result.js";
+export type { TaskError, TaskResult } from "./result.js";
+export { defaultRetryDelay, task } from "./task.js";
 export type {
   AnyTask,
   ArgsOf,
@@ -35,6 +33,7 @@ export type {
   ParsedArgsOf,
   RetryDelay,
   ReturnOf,
+  Task,
   TaskContext,
   TaskFunction,
   TaskOptions,
@@ -43,15 +42,12 @@ export type {
 } from "./task.js";
 export { withTasks } from "./extension.js";
 export type { TasksConfig } from "./extension.js";
-export { TasksClient } from "./tasks-client.js";
+export type { EnqueueArgs, TasksClient } from "./tasks-client.js";
 export type { BulkChange, BulkOptions, TaskFilter } from "./control.js";
-export type { EnqueueArgs } from "./tasks-client.js";
-export { DatabaseBackend, DummyBackend, ImmediateBackend } from "./backends/index.js";
-export type { Backend, BackendCapabilities, BackendConfig, BackendKind, TaskHooks } from "./backends/index.js";
+export type { Backend, BackendCapabilities, BackendConfig, BackendKind, DummyBackend, TaskHooks } from "./backends/index.js";
 export { defineConfig } from "./config.js";
 export type { TasksWorkerConfig } from "./config.js";
 export { Worker } from "./worker/worker.js";
 export type { WorkerSetup } from "./worker/worker.js";
 export type { WorkerOptions } from "./worker/options.js";
 export type { Log, LogEntry, LogFormat, LogLevel } from "./worker/log.js";
-export { enqueued, runUntilIdle } from "./testing.js";

@@ -136,50 +136,50 @@ export class Task<A = unknown, R = unknown, O = A> {
       runAfter: checked.runAfter ?? this.runAfter,
     });
   }
-
-  /**
-   * Checks args against the schema and returns what the function receives.
-   * `index` is the position in an enqueueMany list, for the error message.
-   */
-  parseArgs(args: unknown, index?: number): O {
-    if (this.argsSchema === undefined) return args as O;
-    let parsed: z.ZodSafeParseResult<O>;
-    try {
-      parsed = this.argsSchema.safeParse(args);
-    } catch (error) {
-      if (error instanceof z.core.$ZodAsyncError) {
-        throw new InvalidTask({
-          taskName: this.name,
-          field: "args",
-          value: this.argsSchema,
-          rule: "must check synchronously (no async refine or transform): move async checks into the task function",
-        });
-      }
-      throw error;
-    }
-    if (!parsed.success) throw new InvalidTaskArguments(this.name, parsed.error.issues, index);
-    return parsed.data;
-  }
-
-  /** When a task enqueued at `now` may run: the override or the task's runAfter, as a Date; `now` when neither. */
-  resolveRunAfter(now: Date, override?: Date | number): Date {
-    const runAfter = override === undefined ? this.runAfter : checkRunAfter(this.name, override);
-    if (runAfter === undefined) return new Date(now);
-    const resolved = runAfter instanceof Date ? new Date(runAfter) : new Date(now.getTime() + runAfter);
-    if (!(resolved.getTime() <= LATEST_RUN_AFTER)) {
-      throw new InvalidTask({
-        taskName: this.name,
-        field: "runAfter",
-        value: runAfter,
-        rule: "must resolve to a time no later than 9999-12-31T23:59:59.999Z",
-      });
-    }
-    return resolved;
-  }
 }
 
 /** The latest time both databases store and compare correctly (SQLite compares four-digit-year ISO text). */
 const LATEST_RUN_AFTER = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Checks args against the task's schema and returns what its function receives. `index` is the position in an
+ * enqueueMany list, for the error message. Internal (enqueue and the worker call it), so not a method of Task.
+ */
+export function parseArgs<T extends AnyTask>(task: T, args: unknown, index?: number): ParsedArgsOf<T> {
+  if (task.argsSchema === undefined) return args as ParsedArgsOf<T>;
+  let parsed: z.ZodSafeParseResult<ParsedArgsOf<T>>;
+  try {
+    parsed = task.argsSchema.safeParse(args);
+  } catch (error) {
+    if (error instanceof z.core.$ZodAsyncError) {
+      throw new InvalidTask({
+        taskName: task.name,
+        field: "args",
+        value: task.argsSchema,
+        rule: "must check synchronously (no async refine or transform): move async checks into the task function",
+      });
+    }
+    throw error;
+  }
+  if (!parsed.success) throw new InvalidTaskArguments(task.name, parsed.error.issues, index);
+  return parsed.data;
+}
+
+/** When a task enqueued at `now` may run: the override or the task's runAfter, as a Date; `now` when neither. */
+export function resolveRunAfter(task: AnyTask, now: Date, override?: Date | number): Date {
+  const runAfter = override === undefined ? task.runAfter : checkRunAfter(task.name, override);
+  if (runAfter === undefined) return new Date(now);
+  const resolved = runAfter instanceof Date ? new Date(runAfter) : new Date(now.getTime() + runAfter);
+  if (!(resolved.getTime() <= LATEST_RUN_AFTER)) {
+    throw new InvalidTask({
+      taskName: task.name,
+      field: "runAfter",
+      value: runAfter,
+      rule: "must resolve to a time no later than 9999-12-31T23:59:59.999Z",
+    });
+  }
+  return resolved;
+}
 
 /** Lets the registry tell a `using()` variant (same definition) from a different task that reuses a name. */
 const definitions = new WeakMap<AnyTask, TaskDefinition<unknown, unknown, unknown>>();

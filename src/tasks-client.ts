@@ -15,7 +15,7 @@ import { newTaskId } from "./ids.js";
 import type { Reporter } from "./reporter.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
-import { validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
+import { parseArgs, resolveRunAfter, validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
 import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
 
 /** enqueue's arguments after the task: args may be left out when the task takes none. */
@@ -59,20 +59,35 @@ function checkCapabilities(backend: Backend, task: AnyTask, runAfter: Date | num
   }
 }
 
+/**
+ * What the worker and the CLI need from `prisma.$tasks` (the tasks, the dialect, the clients). Internal: the package
+ * does not export it, so the runtime is no part of the public API.
+ */
+export function runtimeOf(tasks: TasksClient): TasksRuntime {
+  return readRuntime(tasks);
+}
+
+/** Reads a client's runtime; set by TasksClient's static block, so only this module can reach the private field. */
+let readRuntime: (tasks: TasksClient) => TasksRuntime;
+
 export class TasksClient {
-  /** What workers need from the extended client: the tasks, the dialect and the client. */
-  readonly runtime: TasksRuntime;
+  /** What workers need from the extended client: the tasks, the dialect and the client. Not public: see runtimeOf. */
+  readonly #runtime: TasksRuntime;
   /** Set on `tx.$tasks`: its transaction, even when called after the callback returned or outside it. */
   readonly #transaction: TransactionScope | undefined;
 
+  static {
+    readRuntime = (tasks) => tasks.#runtime;
+  }
+
   constructor(runtime: TasksRuntime, transaction?: TransactionScope) {
-    this.runtime = runtime;
+    this.#runtime = runtime;
     this.#transaction = transaction;
   }
 
   /** `$tasks` as seen on a transaction client: bound to that transaction. */
   forTransaction(transaction: TransactionScope): TasksClient {
-    return new TasksClient(this.runtime, transaction);
+    return new TasksClient(this.#runtime, transaction);
   }
 
   /** Stores one task (status NEW) and returns its result. Inside `$transaction` it commits or rolls back with it. */
@@ -98,11 +113,11 @@ export class TasksClient {
    * when no backend keeps results (only immediate backends are configured).
    */
   async getResult<A = unknown, R = unknown>(id: string): Promise<TaskResult<A, R>> {
-    const keeping = [...this.runtime.backends.values()].filter((backend) => backend.getResult !== undefined);
-    if (keeping.length === 0) throw new GetResultNotSupported(String(id), [...this.runtime.backends.keys()]);
+    const keeping = [...this.#runtime.backends.values()].filter((backend) => backend.getResult !== undefined);
+    if (keeping.length === 0) throw new GetResultNotSupported(String(id), [...this.#runtime.backends.keys()]);
     if (typeof id === "string" && id.length > 0) {
       const scope = this.#currentTransaction();
-      const client = scope?.open ? scope.tx : this.runtime.sql;
+      const client = scope?.open ? scope.tx : this.#runtime.sql;
       for (const backend of keeping) {
         const result = await backend.getResult!(id, client);
         if (result) return result as TaskResult<A, R>;
@@ -146,8 +161,8 @@ export class TasksClient {
 
   /** The backend behind an alias given to withTasks. */
   backend(alias = "default"): Backend {
-    const backend = this.runtime.backends.get(alias);
-    if (!backend) throw new UnknownBackend(alias, [...this.runtime.backends.keys()]);
+    const backend = this.#runtime.backends.get(alias);
+    if (!backend) throw new UnknownBackend(alias, [...this.#runtime.backends.keys()]);
     return backend;
   }
 
@@ -169,21 +184,21 @@ export class TasksClient {
       await this.#notifyEnqueued(results);
       return backend.run ? backend.run(prepared) : results;
     };
-    if (!transaction) return announce(await backend.enqueue(prepared, this.runtime.sql));
+    if (!transaction) return announce(await backend.enqueue(prepared, this.#runtime.sql));
     if (backend.capabilities.joinsTransactions) {
       const results = await backend.enqueue(prepared, transaction.tx);
       transaction.afterCommit.push(() => announce(results));
       return results;
     }
     // A backend outside the database acts only once the transaction has committed, and never after a rollback.
-    transaction.afterCommit.push(async () => announce(await backend.enqueue(prepared, this.runtime.sql)));
+    transaction.afterCommit.push(async () => announce(await backend.enqueue(prepared, this.#runtime.sql)));
     return prepared.map((each) => backend.pending(each));
   }
 
   /** Asks each backend in turn to act on the task with this id, in the caller's transaction; the first that has it answers. */
   async #control(id: string, action: "cancel" | "retry"): Promise<TaskResult> {
-    const keeping = [...this.runtime.backends.values()].filter((backend) => backend[action] !== undefined);
-    if (keeping.length === 0) throw new GetResultNotSupported(String(id), [...this.runtime.backends.keys()], action);
+    const keeping = [...this.#runtime.backends.values()].filter((backend) => backend[action] !== undefined);
+    if (keeping.length === 0) throw new GetResultNotSupported(String(id), [...this.#runtime.backends.keys()], action);
     if (typeof id === "string" && id.length > 0) {
       for (const backend of keeping) {
         const result = await this.#inTransaction(`${action} task ${JSON.stringify(id)} in`, () => backend[action]!(id));
@@ -195,7 +210,7 @@ export class TasksClient {
 
   async #controlMany(action: "cancelMany" | "retryMany", filter: TaskFilter, options: BulkOptions): Promise<BulkChange> {
     const ids: string[] = [];
-    for (const backend of this.runtime.backends.values()) {
+    for (const backend of this.#runtime.backends.values()) {
       const act = backend[action];
       if (act) ids.push(...(await this.#inTransaction(`${action} in`, () => act.call(backend, filter, options.dryRun === true))));
     }
@@ -217,7 +232,7 @@ export class TasksClient {
 
   /** Validates and serializes everything before anything is stored. */
   #prepare(task: AnyTask, argsList: readonly unknown[], options: unknown, many: boolean) {
-    if (!this.runtime.registry.has(task?.name) || this.runtime.registry.get(task.name)!.fn !== task.fn) {
+    if (!this.#runtime.registry.has(task?.name) || this.#runtime.registry.get(task.name)!.fn !== task.fn) {
       throw new InvalidTask({
         taskName: task?.name,
         field: "task",
@@ -229,16 +244,16 @@ export class TasksClient {
     const placed = checked.queueName !== undefined || checked.priority !== undefined || checked.backend !== undefined
       ? task.using({ queueName: checked.queueName, priority: checked.priority, backend: checked.backend })
       : task;
-    const backend = this.runtime.backends.get(placed.backend);
-    if (!backend) throw new UnknownBackend(placed.backend, [...this.runtime.backends.keys()], task.name);
+    const backend = this.#runtime.backends.get(placed.backend);
+    if (!backend) throw new UnknownBackend(placed.backend, [...this.#runtime.backends.keys()], task.name);
     if (backend.queues !== "*" && !backend.queues.includes(placed.queueName)) {
       throw new QueueNotServed(task.name, placed.queueName, backend.alias, backend.queues);
     }
     checkCapabilities(backend, placed, checked.runAfter ?? placed.runAfter);
     const enqueuedAt = new Date();
-    const runAfter = placed.resolveRunAfter(enqueuedAt, checked.runAfter);
+    const runAfter = resolveRunAfter(placed, enqueuedAt, checked.runAfter);
     const prepared: PreparedTask[] = argsList.map((args, index) => {
-      placed.parseArgs(args, many ? index : undefined);
+      parseArgs(placed, args, many ? index : undefined);
       return {
         id: newTaskId(enqueuedAt.getTime()),
         task: placed,
@@ -257,7 +272,7 @@ export class TasksClient {
   }
 
   async #notifyEnqueued(results: readonly TaskResult[]): Promise<void> {
-    const hook = this.runtime.hooks.onEnqueued;
+    const hook = this.#runtime.hooks.onEnqueued;
     if (!hook) return;
     for (const result of results) await hook(result);
   }

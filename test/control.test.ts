@@ -6,7 +6,6 @@ import {
   InvalidTaskFilter,
   TaskCancelled,
   TaskNotRetryable,
-  TaskResult,
   TaskResultDoesNotExist,
   TaskResultNotReady,
   TaskStatus,
@@ -14,6 +13,8 @@ import {
   type TaskError,
 } from "../src/index.js";
 import { BULK_BATCH } from "../src/control.js";
+import { TaskResult } from "../src/result.js";
+import { runtimeOf } from "../src/tasks-client.js";
 import { CANCEL_CHANNEL } from "../src/dialects/index.js";
 import { allTasks, fail, flaky, holdTwice, ignoreSignal, noop, record, sendEmail } from "./fixtures/tasks.js";
 import { createApp, type TasksPrisma } from "./support/app.js";
@@ -56,7 +57,7 @@ const HOLDER = "test-holder";
 
 /** Claims every ready task as HOLDER, as a worker would; they stay RUNNING until the test records their outcome. */
 async function claimAsHolder(prisma: TasksPrisma, leaseMs = 60_000) {
-  const { dialect, sql } = prisma.$tasks.runtime;
+  const { dialect, sql } = runtimeOf(prisma.$tasks);
   const taskNames = allTasks.map((task) => task.name);
   return dialect.claimTasks(sql, { queues: "*", backend: undefined, taskNames, leaseMs, limit: 100, workerId: HOLDER });
 }
@@ -203,7 +204,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     for (const { id } of [retried, selfCancelled, completed]) await prisma.$tasks.cancel(id);
     const thrown = { exceptionClass: "Error", message: "boom", traceback: "" };
     const aborted = cancelledEntry("test.holdTwice", selfCancelled.id);
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
 
     const written = await dialect.recordOutcomes(sql, HOLDER, [
       { id: retried.id, attempt: 1, status: "NEW", error: thrown, runAfter: new Date() },
@@ -226,7 +227,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     const { id } = await prisma.$tasks.enqueue(record, { key: "released" });
     await claimAsHolder(prisma);
     await prisma.$tasks.cancel(id);
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
 
     await dialect.releaseTasks(sql, HOLDER, [id]);
 
@@ -240,7 +241,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     const { id } = await prisma.$tasks.enqueue(holdTwice, { key: "lost", ms: 0 });
     await claimAsHolder(prisma, 1);
     await prisma.$tasks.cancel(id);
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
     await new Promise((resolve) => setTimeout(resolve, 20));
 
     await dialect.rescueExpired(sql, 100);

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { TaskStatus, task, Worker } from "../src/index.js";
+import { runtimeOf } from "../src/tasks-client.js";
 import { Heartbeat, type HeartbeatSetup } from "../src/worker/heartbeat.js";
 import type { LogEntry } from "../src/worker/log.js";
 import { record } from "./fixtures/tasks.js";
@@ -14,7 +15,7 @@ import { eventually } from "./support/eventually.js";
 import { sleep, withSql, wrapSql, type Around } from "./support/sql.js";
 
 /** The heartbeat statement of both dialects. */
-const HEARTBEAT = /UPDATE task_results SET heartbeat_at = /;
+const HEARTBEAT = /UPDATE (?:"public"\.)?"?task_results"? SET heartbeat_at = /;
 
 /** Counts heartbeat statements, and the most in flight at once; each answer comes `delayMs` after the statement ran. */
 function slowHeartbeats(delayMs: number) {
@@ -40,7 +41,7 @@ async function leases(prisma: TasksPrisma, ids: readonly string[]): Promise<Map<
 }
 
 function heartbeatFor(prisma: TasksPrisma, setup: Partial<HeartbeatSetup> & Pick<HeartbeatSetup, "held">): Heartbeat {
-  const { dialect, sql } = prisma.$tasks.runtime;
+  const { dialect, sql } = runtimeOf(prisma.$tasks);
   return new Heartbeat({ dialect, sql, workerId: "beater", leaseMs: 60_000, log: () => {}, onDatabaseError: () => {}, ...setup });
 }
 
@@ -79,7 +80,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the heartbeat on %s", (provid
     const { seen, around } = slowHeartbeats(0);
     const ids = [...tasks.map((each) => each.id), ...Array.from({ length: 2_400 }, () => randomUUID())];
     const lost: ReadonlySet<string>[] = [];
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
 
     await heartbeatFor(prisma, { sql: wrapSql(sql, around), dialect, held: () => ({ ids, lost: (renewed) => lost.push(renewed) }) }).beat();
 
@@ -92,7 +93,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the heartbeat on %s", (provid
     const { prisma, close } = await createApp(provider, { tasks: [record] });
     const [held] = await claimRecords(prisma, 1, "beater");
     const { seen, around } = slowHeartbeats(200);
-    const heartbeat = heartbeatFor(prisma, { sql: wrapSql(prisma.$tasks.runtime.sql, around), intervalMs: 20, held: () => ({ ids: [held!.id], lost: () => {} }) });
+    const heartbeat = heartbeatFor(prisma, { sql: wrapSql(runtimeOf(prisma.$tasks).sql, around), intervalMs: 20, held: () => ({ ids: [held!.id], lost: () => {} }) });
 
     heartbeat.start();
     await eventually("three heartbeats have started", async () => seen.started >= 3);
@@ -109,7 +110,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the heartbeat on %s", (provid
     const entries: LogEntry[] = [];
     let databaseErrors = 0;
     const heartbeat = heartbeatFor(prisma, {
-      sql: wrapSql(prisma.$tasks.runtime.sql, around),
+      sql: wrapSql(runtimeOf(prisma.$tasks).sql, around),
       intervalMs: 20,
       timeoutMs: 100,
       held: () => ({ ids: [held!.id], lost: () => {} }),
@@ -135,7 +136,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the Worker's heartbeats on %s
     // A lease of 600 ms: a heartbeat every 200 ms, each answered 400 ms after it ran (the lease is renewed in time).
     const { seen, around } = slowHeartbeats(400);
 
-    await new Worker({ prisma: withSql(prisma, wrapSql(prisma.$tasks.runtime.sql, around)), leaseMs: 600, batch: true, startupDelay: false }).run();
+    await new Worker({ prisma: withSql(prisma, wrapSql(runtimeOf(prisma.$tasks).sql, around)), leaseMs: 600, batch: true, startupDelay: false }).run();
 
     expect(seen.started).toBeGreaterThanOrEqual(2);
     expect(seen.mostInFlight).toBe(1);
@@ -157,7 +158,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the Worker's heartbeats on %s
 
     const stopping = worker.stop();
     await sleep(3_000);
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
     // Another worker's rescue, two leases after stop(): the task's lease is still being renewed.
     expect(await dialect.rescueExpired(sql, 100)).toEqual({ requeued: 0, failed: 0 });
     await stopping;

@@ -36,6 +36,16 @@ describe.each(["postgresql", "sqlite"] as const)("migrations on %s", (provider) 
     expect(pending).toMatch(/ALTER TABLE "task_results" ADD COLUMN\s+"note" TEXT/);
   });
 
+  it("create task_results and nothing else of the app's: no test or demo table reaches a user's database", async () => {
+    const database = await emptyDatabase(provider);
+    await applyMigrations(database);
+    const tables =
+      provider === "postgresql"
+        ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1";
+    expect((await rowsOf<{ name: string }>(database, tables)).map((row) => row.name)).toEqual(["_prisma_migrations", "task_results"]);
+  });
+
   it("apply once and record each migration as prisma migrate deploy does", async () => {
     const database = await emptyDatabase(provider);
     const { migrationDirectories } = await readMigrations(provider);
@@ -43,7 +53,10 @@ describe.each(["postgresql", "sqlite"] as const)("migrations on %s", (provider) 
     expect(await applyMigrations(database)).toEqual(names);
     expect(await applyMigrations(database)).toEqual([]);
 
-    const recorded = await migrationRows(database);
+    const recorded = await rowsOf<MigrationRow>(
+      database,
+      "SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name",
+    );
     expect(recorded.map((row) => row.migration_name)).toEqual(names);
     for (const [i, row] of recorded.entries()) {
       const sql = await readFile(join(layout[provider].migrations, names[i]!, "migration.sql"), "utf8");
@@ -57,13 +70,13 @@ describe.each(["postgresql", "sqlite"] as const)("migrations on %s", (provider) 
 
 type MigrationRow = { migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown; applied_steps_count: unknown };
 
-async function migrationRows(database: { provider: Provider; url: string }): Promise<MigrationRow[]> {
-  const sql = "SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name";
+/** The rows a query returns on a database, read through its own driver. */
+async function rowsOf<T extends object>(database: { provider: Provider; url: string }, sql: string): Promise<T[]> {
   if (database.provider === "postgresql") {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      return (await client.query<MigrationRow>(sql)).rows;
+      return (await client.query<T>(sql)).rows;
     } finally {
       await client.end();
     }
@@ -71,11 +84,18 @@ async function migrationRows(database: { provider: Provider; url: string }): Pro
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(database.url, { readonly: true });
   try {
-    return db.prepare(sql).all() as MigrationRow[];
+    return db.prepare(sql).all() as T[];
   } finally {
     db.close();
   }
 }
+
+describe("the shipped schemas", () => {
+  it.each(["postgresql", "sqlite"] as const)("on %s hold the TaskResult model alone, what users copy", async (provider) => {
+    const schema = await readFile(layout[provider].schema, "utf8");
+    expect([...schema.matchAll(/^model (\w+)/gm)].map(([, name]) => name)).toEqual(["TaskResult"]);
+  });
+});
 
 describe("the TaskResult model", () => {
   it("is the same in the PostgreSQL and SQLite schemas", async () => {

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Worker, task } from "../src/index.js";
-import { applyMigrations } from "../scripts/db/migrations.js";
+import { setUpAppDatabase } from "../scripts/db/migrations.js";
 import { startPostgres, type PostgresServer } from "../scripts/db/postgres.js";
 import { allTasks, flaky, holdOnce, holdTwice, record, recordDurably, slow } from "./fixtures/tasks.js";
 import { createApp, tasksClient, type TasksPrisma } from "./support/app.js";
@@ -58,8 +58,12 @@ async function statusCounts(prisma: TasksPrisma): Promise<Record<string, number>
   return Object.fromEntries(groups.map((group) => [group.status, group._count._all]));
 }
 
-/** Stops a worker with one SIGTERM and returns its exit code. */
+/**
+ * Stops a worker with one SIGTERM and returns its exit code. It waits for the worker to say it started first: a signal
+ * that comes while the process is still loading ends it before its handler is installed (on a busy machine, seconds).
+ */
 async function terminate(worker: WorkerProcess): Promise<number | null> {
+  await worker.waitFor(/started: queues=/);
   worker.child.kill("SIGTERM");
   return (await worker.exited).code;
 }
@@ -339,7 +343,7 @@ describe("a PostgreSQL outage", () => {
 
   async function ownApp() {
     const url = await server.createDatabase(`outage_${++counter}`);
-    await applyMigrations({ provider: "postgresql", url });
+    await setUpAppDatabase({ provider: "postgresql", url });
     const database: TestDatabase = { provider: "postgresql", url };
     const prisma = tasksClient(database, { tasks: allTasks });
     return { database, prisma, close: () => prisma.$disconnect() };

@@ -2,12 +2,13 @@
 // alone, holds back right after a database error, and gives up on a statement that takes too long.
 import { describe, expect, test } from "vitest";
 import { noop, record } from "./fixtures/tasks.js";
+import { runtimeOf } from "../src/tasks-client.js";
 import type { LogEntry } from "../src/worker/log.js";
 import { Rescuer, type RescuerSetup } from "../src/worker/rescuer.js";
 import { createApp, type TasksPrisma } from "./support/app.js";
 import { claimRecords } from "./support/claims.js";
 import type { Provider } from "./support/databases.js";
-import { sleep, wrapSql, type Around } from "./support/sql.js";
+import { connectionLost, sleep, wrapSql, type Around } from "./support/sql.js";
 
 /** The rescue statement of both dialects. */
 const RESCUE = /'WorkerLost'/;
@@ -24,7 +25,7 @@ function countRescues(delayMs = 0) {
 }
 
 function rescuerFor(prisma: TasksPrisma, setup: Partial<RescuerSetup> = {}): Rescuer {
-  const { dialect, sql } = prisma.$tasks.runtime;
+  const { dialect, sql } = runtimeOf(prisma.$tasks);
   return new Rescuer({
     dialect,
     sql,
@@ -52,7 +53,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the rescuer on %s", (provider
     const { prisma, close } = await createApp(provider, { tasks: [record, noop] });
     const retryable = await claimRecords(prisma, 25, "dead");
     await prisma.$tasks.enqueueMany(noop, [undefined, undefined]);
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
     const lastAttempts = await dialect.claimTasks(sql, { queues: "*", backend: undefined, taskNames: [noop.name], leaseMs: 60_000, limit: 2, workerId: "dead" });
     await expire(prisma, [...retryable, ...lastAttempts].map((each) => each.id));
     const { seen, around } = countRescues();
@@ -92,11 +93,39 @@ describe.each<Provider>(["postgresql", "sqlite"])("the rescuer on %s", (provider
     await expire(prisma, tasks.map((each) => each.id));
     const { seen, around } = countRescues();
     const failedAt = performance.now();
-    const rescuer = rescuerFor(prisma, { sql: wrapSql(prisma.$tasks.runtime.sql, around), leaseMs: 300, databaseFailedAt: () => failedAt });
+    const rescuer = rescuerFor(prisma, { sql: wrapSql(runtimeOf(prisma.$tasks).sql, around), leaseMs: 300, databaseFailedAt: () => failedAt });
 
     expect(await rescuer.rescue()).toEqual({ requeued: 0, failed: 0 });
     expect(seen.statements).toBe(0);
     await sleep(300 - (performance.now() - failedAt));
+    expect(await rescuer.rescue()).toEqual({ requeued: 1, failed: 0 });
+    await close();
+  });
+
+  test("after a rescue that could not reach the database, takes no one's tasks until the database has answered again for a lease", async () => {
+    const { prisma, close } = await createApp(provider, { tasks: [record] });
+    const tasks = await claimRecords(prisma, 1, "cut-off");
+    await expire(prisma, tasks.map((each) => each.id));
+    let down = true;
+    const flapping = wrapSql(runtimeOf(prisma.$tasks).sql, async (text, run) => {
+      if (down) throw connectionLost();
+      return run();
+    });
+    let failedAt = -Infinity;
+    const rescuer = rescuerFor(prisma, {
+      sql: flapping,
+      leaseMs: 300,
+      databaseFailedAt: () => failedAt,
+      onDatabaseError: () => (failedAt = performance.now()),
+    });
+
+    expect(await rescuer.rescue()).toEqual({ requeued: 0, failed: 0 });
+    // The outage outlasts a lease; when it ends, live workers need a lease to renew theirs before anyone rescues.
+    await sleep(400);
+    down = false;
+    expect(await rescuer.rescue()).toEqual({ requeued: 0, failed: 0 });
+    expect((await prisma.taskResult.findUniqueOrThrow({ where: { id: tasks[0]!.id } })).status).toBe("RUNNING");
+    await sleep(350);
     expect(await rescuer.rescue()).toEqual({ requeued: 1, failed: 0 });
     await close();
   });
@@ -107,7 +136,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the rescuer on %s", (provider
     const entries: LogEntry[] = [];
     let databaseErrors = 0;
     const rescuer = rescuerFor(prisma, {
-      sql: wrapSql(prisma.$tasks.runtime.sql, around),
+      sql: wrapSql(runtimeOf(prisma.$tasks).sql, around),
       timeoutMs: 100,
       log: (entry) => entries.push(entry),
       onDatabaseError: () => databaseErrors++,

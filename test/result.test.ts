@@ -1,14 +1,7 @@
 // Specification of TaskResult (fields, returnValue, refresh, toJSON), TaskStatus and errorFromException().
 import { describe, expect, test } from "vitest";
-import {
-  TaskResult,
-  TaskResultNotReady,
-  TaskStatus,
-  TasksError,
-  errorFromException,
-  type ResultSource,
-  type TaskResultData,
-} from "../src/index.js";
+import { TaskResultNotReady, TaskStatus, TasksError } from "../src/index.js";
+import { TaskResult, errorFromException, type ResultSource, type TaskResultData } from "../src/result.js";
 
 function resultData(overrides: Partial<TaskResultData<{ userId: number }, string | null>> = {}) {
   const data: TaskResultData<{ userId: number }, string | null> = {

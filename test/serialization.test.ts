@@ -1,7 +1,8 @@
 // Specification of serialize()/deserialize(): what round-trips, what is refused, and how the refusal reads.
 import superjson from "superjson";
 import { describe, expect, test } from "vitest";
-import { SerializationError, TasksError, deserialize, serialize } from "../src/index.js";
+import { SerializationError, TasksError } from "../src/index.js";
+import { deserialize, serialize } from "../src/serialization.js";
 
 const TASK = "accounts.sendWelcomeEmail";
 

@@ -2,7 +2,8 @@
 // column was broken by hand fails with an error that names the column and the task.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
-import { CorruptStoredValue, TaskStatus, Worker, runUntilIdle, task, withTasks } from "../src/index.js";
+import { CorruptStoredValue, TaskStatus, Worker, task, withTasks } from "../src/index.js";
+import { runUntilIdle } from "../src/testing.js";
 import { createApp, type TasksPrisma } from "./support/app.js";
 import { connect, type Provider, type TestDatabase } from "./support/databases.js";
 import { eventually } from "./support/eventually.js";

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { NOTIFY_CHANNEL } from "../src/dialects/index.js";
 import { TaskStatus, Worker, task, type TasksConfig } from "../src/index.js";
+import { runtimeOf } from "../src/tasks-client.js";
 import type { LogEntry } from "../src/worker/log.js";
 import { FORCED_STOP_MS } from "../src/worker/worker.js";
 import { createApp } from "./support/app.js";
@@ -93,7 +94,7 @@ describe("wake-ups on postgresql", () => {
     let held: () => void = () => {};
     let release: () => void = () => {};
     const claimHeld = new Promise<void>((resolve) => (held = resolve));
-    const sql = wrapSql(prisma.$tasks.runtime.sql, async (text, run) => {
+    const sql = wrapSql(runtimeOf(prisma.$tasks).sql, async (text, run) => {
       const answer = await run();
       if (holding && text.includes("SKIP LOCKED")) {
         holding = false;
@@ -140,9 +141,9 @@ describe.each<Provider>(["postgresql", "sqlite"])("an outcome whose answer is lo
     const result = await prisma.$tasks.enqueue(greet, { name: "lossy" });
     let lose = true;
     // The first outcome statement runs for real; its answer is lost, as when the connection dies after the commit.
-    const sql = wrapSql(prisma.$tasks.runtime.sql, async (text, run) => {
+    const sql = wrapSql(runtimeOf(prisma.$tasks).sql, async (text, run) => {
       const answer = await run();
-      if (lose && /^\s*UPDATE task_results AS t\s/.test(text)) {
+      if (lose && /^\s*UPDATE (?:"public"\.)?"?task_results"? AS t\s/.test(text)) {
         lose = false;
         throw connectionLost();
       }

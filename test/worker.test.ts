@@ -4,6 +4,7 @@ import pg from "pg";
 import { z } from "zod";
 import { TaskStatus, Worker, task, type TaskResult, type TasksConfig } from "../src/index.js";
 import { Completer } from "../src/worker/completer.js";
+import { runtimeOf } from "../src/tasks-client.js";
 import { allTasks, fail, flaky, record, sendEmail, sequence, unstorable } from "./fixtures/tasks.js";
 import { createApp, tasksClient } from "./support/app.js";
 import type { Provider } from "./support/databases.js";
@@ -28,7 +29,9 @@ async function freshApp(provider: Provider, config: Partial<TasksConfig> = {}) {
   return app;
 }
 
+/** SIGTERM to each worker once it has said it started (a signal during start-up ends a process before its handler is set). */
 async function stopWorkers(workers: readonly WorkerProcess[]) {
+  await Promise.all(workers.map((worker) => worker.waitFor(/started: queues=/)));
   for (const worker of workers) worker.child.kill("SIGTERM");
   return Promise.all(workers.map((worker) => worker.exited));
 }
@@ -300,7 +303,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("a rolling deploy o
       [TaskStatus.COMPLETE, "ran step 1"],
       [TaskStatus.COMPLETE, "ran step 2"],
     ]);
-  });
+  }, 120_000);
 });
 
 describe.concurrent("tasks-worker on postgresql", () => {
@@ -523,7 +526,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the in-process Worker on %s",
 describe("the Completer on postgresql", () => {
   test("abandon() reports an outcome whose write is under way once, not a second time when that write lands", async () => {
     const { prisma, database } = await freshApp("postgresql");
-    const { dialect, sql } = prisma.$tasks.runtime;
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
     const enqueued = await prisma.$tasks.enqueue(record, { key: "held-up" });
     const [claimed] = await dialect.claimTasks(sql, { queues: "*", backend: undefined, taskNames: [record.name], leaseMs: 60_000, limit: 1, workerId: "writer" });
     expect(claimed!.id).toBe(enqueued.id);

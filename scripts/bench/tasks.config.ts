@@ -4,6 +4,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../generated/postgresql/client.js";
 import { defineConfig, withTasks } from "../../src/index.js";
+import { runtimeOf } from "../../src/tasks-client.js";
 import { benchTasks } from "./tasks.js";
 
 const url = process.env.BENCH_DATABASE_URL;
@@ -36,7 +37,7 @@ export default defineConfig({
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends(withTasks({ tasks: benchTasks }));
     // Open connections of the pool the worker's statements use before the clock starts: four, as the graphile-worker
     // peer warms its pool. (Not Prisma queries: the worker never needs Prisma's query compiler, so it is never loaded.)
-    const { sql } = prisma.$tasks.runtime;
+    const { sql } = runtimeOf(prisma.$tasks);
     await Promise.all(Array.from({ length: 4 }, () => sql.$queryRawUnsafe("SELECT 1")));
     if (process.send) await controlledByBenchmark();
     return prisma;

@@ -1,17 +1,31 @@
-// The committed migration folders, applied and checked the way `prisma migrate deploy` and `migrate dev` do.
+// The committed migration folders, applied and checked the way `prisma migrate deploy` and `migrate dev` do; and the
+// example app's own tables, pushed beside them the way `prisma db push` does.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MigrationList } from "@prisma/schema-engine-wasm";
-import { withSchemaEngine, type Provider, type Target } from "./schema-engine.js";
+import { executeScript, withSchemaEngine, type Provider, type Target } from "./schema-engine.js";
 
-const prismaDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "prisma");
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const prismaDir = join(root, "prisma");
+const appModelsDir = join(root, "test", "prisma");
 
-/** Where each provider's schema and migrations live. */
-export const layout: Record<Provider, { schema: string; migrations: string }> = {
-  postgresql: { schema: join(prismaDir, "schema.prisma"), migrations: join(prismaDir, "migrations") },
-  sqlite: { schema: join(prismaDir, "sqlite", "schema.prisma"), migrations: join(prismaDir, "sqlite", "migrations") },
+/**
+ * Where each provider's files live: the shipped schema (TaskResult, what users copy) and its migrations, and the
+ * models the tests, examples and demo add to it (scripts/generate-clients.mjs builds their client from both).
+ */
+export const layout: Record<Provider, { schema: string; migrations: string; appModels: string }> = {
+  postgresql: {
+    schema: join(prismaDir, "schema.prisma"),
+    migrations: join(prismaDir, "migrations"),
+    appModels: join(appModelsDir, "app-models.prisma"),
+  },
+  sqlite: {
+    schema: join(prismaDir, "sqlite", "schema.prisma"),
+    migrations: join(prismaDir, "sqlite", "migrations"),
+    appModels: join(appModelsDir, "sqlite", "app-models.prisma"),
+  },
 };
 
 const noFilters = { externalTables: [], externalEnums: [] };
@@ -48,6 +62,29 @@ export async function applyMigrations(target: Target): Promise<string[]> {
   const migrationsList = await readMigrations(target.provider);
   const output = await withSchemaEngine(target, (engine) => engine.applyMigrations({ migrationsList, filters: noFilters }));
   return output.appliedMigrationNames;
+}
+
+/**
+ * Creates the example app's tables (users, executions) beside the migrated task_results, as `prisma db push` would
+ * for the shipped schema plus the app's models. The shipped migrations never create them, so users never get them.
+ * The engine's own schemaPush re-creates the existing partial indexes and fails, so this runs the script of the diff
+ * from the database to the schema instead, the diff `migrate dev` (pendingMigrationSql) relies on too.
+ */
+export async function pushAppModels(target: Target): Promise<void> {
+  const { schema, appModels } = layout[target.provider];
+  const files = await Promise.all([schema, appModels].map(async (path) => ({ path, content: await readFile(path, "utf8") })));
+  const configDir = dirname(schema);
+  const { stdout: script } = await withSchemaEngine(target, (engine) =>
+    engine.diff({ from: { tag: "schemaDatasource", files, configDir }, to: { tag: "schemaDatamodel", files }, script: true, exitCode: false, filters: noFilters }),
+  );
+  if (script) await executeScript(target, script);
+}
+
+/** A database for the tests, examples and demo: the shipped migrations applied, then the app's models pushed. */
+export async function setUpAppDatabase(target: Target): Promise<string[]> {
+  const applied = await applyMigrations(target);
+  await pushAppModels(target);
+  return applied;
 }
 
 /**

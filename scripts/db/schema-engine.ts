@@ -139,6 +139,20 @@ function adapterFactory(target: Target, opened: Connection[]) {
   return engineFactory(new PrismaPg({ connectionString: target.url, Client: CatalogClient }), typeCharColumns, opened);
 }
 
+/**
+ * Runs a SQL script of several statements on the target through its driver adapter, as `prisma db execute` does.
+ * (The engine's own dbExecute hands SQLite the whole script as one statement, which better-sqlite3 refuses.)
+ */
+export async function executeScript(target: Target, script: string): Promise<void> {
+  const opened: Connection[] = [];
+  const connection = (await adapterFactory(target, opened).connect()) as { executeScript(script: string): Promise<void> };
+  try {
+    await connection.executeScript(script);
+  } finally {
+    await Promise.all(opened.map((each) => each.dispose()));
+  }
+}
+
 /** Runs `use` with an engine connected to the target, and frees the engine afterwards. */
 export async function withSchemaEngine<T>(target: Target, use: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   await instantiate();

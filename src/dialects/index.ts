@@ -26,7 +26,7 @@ const DIALECTS: Record<string, (prisma: object) => Dialect> = {
 };
 
 /** The provider Prisma reports for the client. */
-function providerOf(prisma: object): string {
+export function providerOf(prisma: object): string {
   const provider = (prisma as { _activeProvider?: unknown })._activeProvider;
   if (typeof provider !== "string") {
     throw new InvalidConfig("withTasks could not tell which database this Prisma client uses. Fix: apply withTasks to a PrismaClient from prisma-client or prisma-client-js, version 7.");

@@ -8,7 +8,8 @@ import type { TasksWorkerConfig } from "../config.js";
 import { CANCELLABLE, RETRYABLE, type TaskFilter } from "../control.js";
 import { DatabaseUnreachable, TasksError } from "../errors.js";
 import type { TaskResult, TaskStatus } from "../result.js";
-import { TasksClient } from "../tasks-client.js";
+import { parseDashboardCommand, type DashboardCommand } from "../dashboard/command.js";
+import { TasksClient, runtimeOf } from "../tasks-client.js";
 import { withTimeout } from "./database-errors.js";
 import { LOG_LEVELS, describeDatabase, streamLog, type LogFormat, type LogLevel } from "./log.js";
 import { DEFAULT_PRUNE_BATCH_SIZE, pruneTasks, type PruneProgress } from "./prune.js";
@@ -22,7 +23,10 @@ export const USAGE = `Usage:
   tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
                      [--queue emails,default | '*'] [--dry-run] [--batch-size 5000]
   tasks-worker cancel [--config tasks.config.ts] ID... | --status NEW|RUNNING --task NAME [--queue Q] [--since 2h] [--dry-run]
-  tasks-worker retry [--config tasks.config.ts] ID... | --status FAILED|CANCELLED --task NAME [--queue Q] [--since 2h] [--dry-run]`;
+  tasks-worker retry [--config tasks.config.ts] ID... | --status FAILED|CANCELLED --task NAME [--queue Q] [--since 2h] [--dry-run]
+  tasks-worker dashboard [--config tasks.config.ts] [--port 4310] [--host 127.0.0.1] [--read-only] [--token T]
+A .ts config loads with Node's own type stripping (Node 22.18 and later) or, on Node 20, with tsx (npm install -D tsx);
+a .js or .mjs config needs neither.`;
 
 /** A problem with the command line or the config: exit code 2 with a one-line reason. */
 class UsageError extends Error {}
@@ -113,7 +117,8 @@ export type Command =
       dryRun: boolean;
       batchSize: number;
     }
-  | ControlCommand;
+  | ControlCommand
+  | DashboardCommand;
 
 /** `tasks-worker cancel` or `retry`: of the tasks named by id, or of those a filter matches. */
 export type ControlCommand =
@@ -121,6 +126,7 @@ export type ControlCommand =
   | { kind: "cancel" | "retry"; config: string; filter: TaskFilter; dryRun: boolean };
 
 export function parseCommand(argv: readonly string[]): Command {
+  if (argv[0] === "dashboard") return parseDashboardCommand(argv.slice(1), (message) => new UsageError(message));
   const { values, positionals } = parse(argv);
   if (values.help) return { kind: "help" };
   if (positionals[0] === "cancel" || positionals[0] === "retry") return parseControl(positionals[0], values, positionals.slice(1));
@@ -169,21 +175,52 @@ export function parseCommand(argv: readonly string[]): Command {
   return { kind: "work", config, logFormat, logLevel, worker };
 }
 
-/** Loads tasks.config.ts (TypeScript through tsx, no build step) and returns the extended client and the config. */
+/** Whether this Node strips TypeScript types itself: 22.18 and later, 24, or older 22s with the flag. */
+function nodeLoadsTypeScript(): boolean {
+  return Boolean((process.features as { typescript?: unknown }).typescript);
+}
+
+/**
+ * Lets this process import a TypeScript config where Node cannot: through tsx, an optional peer the app installs.
+ * Its loader is global (not namespaced), so the config shares this process's prisma-tasks modules.
+ */
+async function registerTsx(path: string): Promise<void> {
+  let tsx: typeof import("tsx/esm/api");
+  try {
+    tsx = await import("tsx/esm/api");
+  } catch (error) {
+    if ((error as { code?: unknown })?.code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new UsageError(
+      `config ${path} is TypeScript, which Node ${process.versions.node} cannot load by itself: ` +
+        `install tsx (npm install --save-dev tsx), use Node 22.18 or later, or give a .js or .mjs config`,
+    );
+  }
+  tsx.register();
+}
+
+/** Why Node's own type stripping could not load a config that tsx might have: imports by .js names, enums... */
+function typeStrippingHint(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX") return "";
+  return " (Node loads TypeScript itself here: import local files by their .ts names and use only erasable syntax, or give a .js or .mjs config)";
+}
+
+/**
+ * Loads the config and returns the extended client and the config. A JavaScript config (a compiled app) loads as it
+ * is; a TypeScript one through Node's own type stripping where there is one, else through tsx: no build step.
+ */
 async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient; $disconnect(): Promise<void> }; config: TasksWorkerConfig }> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`config file not found: ${file} (pass --config PATH)`);
+  const typescript = /\.[cm]?tsx?$/.test(file);
+  const stripsTypes = typescript && nodeLoadsTypeScript();
+  if (typescript && !stripsTypes) await registerTsx(path);
   let module: { default?: unknown };
   try {
-    // TypeScript configs load through a global (not namespaced) tsx loader, so the config shares this process's
-    // prisma-tasks modules; a JavaScript config (a compiled app) loads as it is, without tsx's cost.
-    if (/\.[cm]?tsx?$/.test(file)) {
-      const { register } = await import("tsx/esm/api");
-      register();
-    }
     module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
-    throw new UsageError(`config ${path} failed to load: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}`);
+    const hint = stripsTypes ? typeStrippingHint(error) : "";
+    throw new UsageError(`config ${path} failed to load: ${(error as Error)?.message?.split("\n")[0] ?? String(error)}${hint}`);
   }
   // A config compiled to CommonJS arrives as { default: { default: config } }.
   const exported = module.default as { prisma?: unknown; default?: unknown } | undefined;
@@ -202,7 +239,7 @@ async function loadConfig(path: string): Promise<{ prisma: { $tasks: TasksClient
     throw new UsageError(`config ${path}: prisma must be a PrismaClient extended with withTasks(...)`);
   }
   for (const task of config.tasks ?? []) {
-    if (!tasks.runtime.registry.has(task.name)) throw new UsageError(`config ${path}: task "${task.name}" is not given to withTasks({ tasks })`);
+    if (!runtimeOf(tasks).registry.has(task.name)) throw new UsageError(`config ${path}: task "${task.name}" is not given to withTasks({ tasks })`);
   }
   return { prisma: prisma as { $tasks: TasksClient; $disconnect(): Promise<void> }, config };
 }
@@ -228,6 +265,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (command.kind === "prune") return await prune(command, loaded.prisma);
     if (command.kind === "work") return await work(command, loaded);
+    // The dashboard's module, and its dependencies, load only for its command.
+    if (command.kind === "dashboard") return await (await import("../dashboard/cli.js")).serveDashboard(command, loaded.prisma);
     return await control(command, loaded.prisma);
   } catch (error) {
     if (error instanceof TasksError) {
@@ -297,7 +336,7 @@ function exitCode(forced: boolean, stoppedBy: NodeJS.Signals | undefined, unfini
 }
 
 async function prune(command: Extract<Command, { kind: "prune" }>, prisma: { $tasks: TasksClient }): Promise<number> {
-  const { dialect, sql } = prisma.$tasks.runtime;
+  const { dialect, sql } = runtimeOf(prisma.$tasks);
   const started = Date.now();
   const scope = command.queues === "*" ? "all queues" : `queues ${command.queues.join(",")}`;
   let reported = started;

@@ -37,7 +37,9 @@ export function describeDatabase(where: string): string {
   }
   if (!url.hostname) return where;
   const port = url.port || (/^postgres(ql)?:$/.test(url.protocol) ? "5432" : "");
-  return `${url.hostname}${port ? `:${port}` : ""}/${decodeURIComponent(url.pathname.slice(1))}`;
+  // The schema tells apart several apps (or tenants) in one database; other parameters may hold secrets.
+  const schema = url.searchParams.get("schema");
+  return `${url.hostname}${port ? `:${port}` : ""}/${decodeURIComponent(url.pathname.slice(1))}${schema ? `?schema=${schema}` : ""}`;
 }
 
 const TASK_FIELDS = ["taskId", "taskName", "queue", "attempt", "durationMs"] as const;

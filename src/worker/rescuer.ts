@@ -34,6 +34,10 @@ export class Rescuer {
   readonly #setup: RescuerSetup;
   readonly #loop: MaintenanceLoop;
   #stopped = false;
+  /** A rescue could not reach the database: the next one first checks that the database answers again. */
+  #cutOff = false;
+  /** When the database answered again after a failed rescue (performance.now()). */
+  #restoredAt = -Infinity;
 
   constructor(setup: RescuerSetup) {
     this.#setup = setup;
@@ -61,9 +65,16 @@ export class Rescuer {
     const { dialect, sql, leaseMs, log } = this.#setup;
     const total = { requeued: 0, failed: 0 };
     // Right after an outage every worker's heartbeats are overdue, the live ones' too: give them a lease to renew
-    // before taking anyone's tasks, or tasks whose outcomes are about to be written would run again.
-    if (performance.now() - this.#setup.databaseFailedAt() < leaseMs) return total;
+    // before taking anyone's tasks, or tasks whose outcomes are about to be written would run again. A lease from when
+    // the database answered again, not from the last failure seen, which may be long before the outage ended.
+    if (performance.now() - Math.max(this.#setup.databaseFailedAt(), this.#restoredAt) < leaseMs) return total;
     try {
+      if (this.#cutOff) {
+        await withTimeout(sql.$queryRawUnsafe("SELECT 1"), this.timeoutMs, "a check that the database answers");
+        this.#cutOff = false;
+        this.#restoredAt = performance.now();
+        return total;
+      }
       for (;;) {
         const counts = await withTimeout(dialect.rescueExpired(sql, this.batchSize), this.timeoutMs, "a rescue of expired leases");
         total.requeued += counts.requeued;
@@ -71,6 +82,7 @@ export class Rescuer {
         if (counts.requeued + counts.failed < this.batchSize || this.#stopped) break;
       }
     } catch (error) {
+      this.#cutOff = true;
       this.#setup.onDatabaseError();
       log({ level: "warn", event: "rescue-failed", message: "could not check for expired leases", error: messageOf(error) });
     }

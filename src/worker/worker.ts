@@ -5,7 +5,7 @@ import { resultData, withOutcome } from "../backends/stored.js";
 import type { Outcome, SqlClient, StoredTask, WakeUps } from "../dialects/types.js";
 import { DatabaseUnreachable, InvalidConfig, TaskAborted, TaskCancelled, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
-import { TasksClient, type TasksRuntime } from "../tasks-client.js";
+import { TasksClient, runtimeOf, type TasksRuntime } from "../tasks-client.js";
 import { AttemptAbort, runAttempt } from "../attempt.js";
 import { Completer } from "./completer.js";
 import { classifyDatabaseError, withTimeout } from "./database-errors.js";
@@ -103,7 +103,7 @@ export class Worker {
     if (!(tasks instanceof TasksClient)) {
       throw new InvalidConfig("Worker needs the Prisma client extended with withTasks(...). Fix: new Worker({ prisma: new PrismaClient({ adapter }).$extends(withTasks({ tasks })) }).");
     }
-    this.#runtime = tasks.runtime;
+    this.#runtime = runtimeOf(tasks);
     this.options = resolveWorkerOptions(setup);
     const backend = this.#runtime.backends.get(this.options.backend);
     if (!(backend instanceof DatabaseBackend)) {

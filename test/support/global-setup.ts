@@ -1,9 +1,9 @@
-// One PostgreSQL server per test run, with a migrated template database that each test file copies.
+// One PostgreSQL server per test run, with a template database (migrated, plus the app's tables) each test file copies.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { applyMigrations } from "../../scripts/db/migrations.js";
+import { setUpAppDatabase } from "../../scripts/db/migrations.js";
 import { startPostgres, type PostgresServer } from "../../scripts/db/postgres.js";
 
 declare module "vitest" {
@@ -21,10 +21,10 @@ export async function setup(project: TestProject) {
   server = await startPostgres();
   const template = `tasks_template_${process.pid}`;
   const templateUrl = await server.createDatabase(template);
-  await applyMigrations({ provider: "postgresql", url: templateUrl });
+  await setUpAppDatabase({ provider: "postgresql", url: templateUrl });
   scratchDir = await mkdtemp(join(tmpdir(), "prisma-tasks-test-"));
   const sqliteTemplatePath = join(scratchDir, "template.sqlite");
-  await applyMigrations({ provider: "sqlite", url: sqliteTemplatePath });
+  await setUpAppDatabase({ provider: "sqlite", url: sqliteTemplatePath });
   project.provide("postgresTemplateUrl", templateUrl);
   project.provide("sqliteTemplatePath", sqliteTemplatePath);
   project.provide("scratchDir", scratchDir);

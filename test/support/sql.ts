@@ -1,5 +1,6 @@
 // SqlClient wrappers for tests: the real database behind them, with chosen statements slowed down, held, or their
 // answers lost, as a slow or flapping database would.
+import { runtimeOf } from "../../src/tasks-client.js";
 import type { SqlClient } from "../../src/dialects/types.js";
 import { TasksClient } from "../../src/tasks-client.js";
 
@@ -15,7 +16,7 @@ export function wrapSql(sql: SqlClient, around: Around): SqlClient {
 
 /** The extended client as a Worker sees it, with the worker's statements going through `sql` instead. */
 export function withSql(prisma: { $tasks: TasksClient }, sql: SqlClient): { $tasks: TasksClient } {
-  return { $tasks: new TasksClient({ ...prisma.$tasks.runtime, sql }) };
+  return { $tasks: new TasksClient({ ...runtimeOf(prisma.$tasks), sql }) };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

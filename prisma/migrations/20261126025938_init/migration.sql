@@ -25,23 +25,6 @@ CREATE TABLE "task_results" (
     CONSTRAINT "task_results_pkey" PRIMARY KEY ("id")
 );
 
--- CreateTable
-CREATE TABLE "users" (
-    "id" SERIAL NOT NULL,
-    "email" TEXT NOT NULL,
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "users_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "executions" (
-    "key" TEXT NOT NULL,
-    "count" INTEGER NOT NULL DEFAULT 0,
-
-    CONSTRAINT "executions_pkey" PRIMARY KEY ("key")
-);
-
 -- CreateIndex
 CREATE INDEX "task_results_ready_idx" ON "task_results"("priority" DESC, "run_after", "enqueued_at") WHERE (status = 'NEW'::text);
 
@@ -50,6 +33,3 @@ CREATE INDEX "task_results_lease_idx" ON "task_results"("heartbeat_at") WHERE (s
 
 -- CreateIndex
 CREATE INDEX "task_results_finished_idx" ON "task_results"("finished_at") WHERE (status = ANY (ARRAY['COMPLETE'::text, 'FAILED'::text]));
-
--- CreateIndex
-CREATE UNIQUE INDEX "users_email_key" ON "users"("email");

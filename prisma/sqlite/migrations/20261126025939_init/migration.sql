@@ -23,19 +23,6 @@ CREATE TABLE "task_results" (
     "heartbeat_at" DATETIME
 );
 
--- CreateTable
-CREATE TABLE "users" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-    "email" TEXT NOT NULL,
-    "created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
-);
-
--- CreateTable
-CREATE TABLE "executions" (
-    "key" TEXT NOT NULL PRIMARY KEY,
-    "count" INTEGER NOT NULL DEFAULT 0
-);
-
 -- CreateIndex
 CREATE INDEX "task_results_ready_idx" ON "task_results"("priority" DESC, "run_after", "enqueued_at") WHERE status = 'NEW';
 
@@ -44,6 +31,3 @@ CREATE INDEX "task_results_lease_idx" ON "task_results"("heartbeat_at") WHERE st
 
 -- CreateIndex
 CREATE INDEX "task_results_finished_idx" ON "task_results"("finished_at") WHERE status IN ('COMPLETE', 'FAILED');
-
--- CreateIndex
-CREATE UNIQUE INDEX "users_email_key" ON "users"("email");

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "task_results_failed_idx" ON "task_results"("id", "queue_name", "status") WHERE status IN ('FAILED', 'CANCELLED');
