@@ -46,7 +46,8 @@ class Listener implements WakeUps {
       client.on("error", (error) => this.#lost(connecting, error));
       client.on("end", () => this.#lost(connecting, new Error("connection ended")));
       await client.connect();
-      await client.query(`LISTEN ${quoteIdentifier(this.channel)}; LISTEN ${quoteIdentifier(this.cancelChannel)}`);
+      await client.query(`LISTEN ${quoteIdentifier(this.cancelChannel)}`);
+      await client.query(`LISTEN ${quoteIdentifier(this.channel)}`);
     } catch (error) {
       this.#lost(client, error);
       return;
