@@ -1,7 +1,7 @@
 // One attempt at a task, for the worker and the immediate backend alike: check its args, run its function with a
 // context, and turn what happened into an Outcome.
 import type { Outcome, StoredTask } from "./dialects/types.js";
-import { TaskTimeout, UnknownTask } from "./errors.js";
+import { TaskCancelled, TaskTimeout, UnknownTask } from "./errors.js";
 import { TaskResult, errorFromException, type ResultSource } from "./result.js";
 import { serializeText } from "./serialization.js";
 import { parseArgs, type AnyTask, type TaskContext } from "./task.js";
@@ -10,11 +10,19 @@ import { readArgs, resultData } from "./backends/stored.js";
 /** Retry delays are clamped to this range, whatever a task's retryDelay returns. */
 const MAX_RETRY_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** How often `onIgnoredAbort` is told that an aborted task's function still runs. */
+export const IGNORED_ABORT_REPORT_MS = 30_000;
+
 export interface AttemptContext {
   workerId: string;
-  /** The attempt's abort switch: pulling it (a forced stop, a lost lease, the timeout) ends the attempt with its reason. */
+  /**
+   * The attempt's abort switch: pulling it (a forced stop, a lost lease, a cancel, the timeout) decides the attempt's
+   * outcome by its reason; the attempt still ends only once the task's function has settled.
+   */
   abort: AttemptAbort;
   source: ResultSource;
+  /** Called every IGNORED_ABORT_REPORT_MS while the function runs on after the abort (it ignores its signal). */
+  onIgnoredAbort?(reason: unknown, waitedMs: number): void;
 }
 
 /**
@@ -56,6 +64,11 @@ export class AttemptAbort {
 function failure(task: AnyTask | undefined, stored: StoredTask, error: unknown, retryable: boolean): Outcome {
   const attempt = stored.attempts;
   const recorded = errorFromException(error);
+  // A cancelled attempt ends the task: no retry follows it. Its entry reads as the database writes a cancel's (its
+  // stack would show only the worker's insides).
+  if (error instanceof TaskCancelled) {
+    return { id: stored.id, attempt, status: "CANCELLED", error: { ...recorded, traceback: "" }, finishedAt: new Date() };
+  }
   if (retryable && task && attempt < stored.maxAttempts) {
     let delay: number;
     try {
@@ -71,19 +84,40 @@ function failure(task: AnyTask | undefined, stored: StoredTask, error: unknown, 
   return { id: stored.id, attempt, status: "FAILED", error: recorded, finishedAt: new Date() };
 }
 
-/** Settles as `run()` does, or rejects with the abort's reason when it comes first: a task that ignores its signal
- * cannot hold the attempt open. */
-function untilAborted<T>(abort: AttemptAbort, run: () => T | Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (abort.aborted) return reject(abort.reason);
-    // Rejecting a promise that has settled does nothing, so a later abort needs no guard.
-    abort.onAbort = reject;
-    try {
-      Promise.resolve(run()).then(resolve, reject);
-    } catch (error) {
-      reject(error);
-    }
-  });
+/**
+ * Settles as `run()` does, or rejects with the abort's reason when the abort comes first: the abort decides the
+ * outcome. Either way it settles only once `run()`'s promise has: a function that ignores its signal keeps its attempt
+ * (and so its row, held and heartbeated by the worker) until it returns, so its retry never runs beside it.
+ */
+async function untilAborted<T>(abort: AttemptAbort, run: () => T | Promise<T>, context: AttemptContext): Promise<T> {
+  if (abort.aborted) throw abort.reason;
+  let settled: Promise<T>;
+  try {
+    settled = Promise.resolve(run());
+  } catch (error) {
+    settled = Promise.reject(error);
+  }
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      // Rejecting a promise that has settled does nothing, so a later abort needs no guard.
+      abort.onAbort = reject;
+      settled.then(resolve, reject);
+    });
+  } finally {
+    abort.onAbort = undefined;
+    if (abort.aborted) await untilSettled(settled, abort.reason, context);
+  }
+}
+
+/** Waits for an aborted attempt's function to settle, reporting every IGNORED_ABORT_REPORT_MS while it runs on. */
+async function untilSettled(settled: Promise<unknown>, reason: unknown, context: AttemptContext): Promise<void> {
+  const abortedAt = Date.now();
+  const report = setInterval(() => context.onIgnoredAbort?.(reason, Date.now() - abortedAt), IGNORED_ABORT_REPORT_MS);
+  try {
+    await settled.catch(() => {});
+  } finally {
+    clearInterval(report);
+  }
 }
 
 /** A task's `ctx`. Its result is built on first use: most tasks never read it, and it deserializes the args again. */
@@ -135,7 +169,7 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
   let value: unknown;
   try {
     const ctx = new Context(stored, context);
-    value = await untilAborted(abort, () => task.fn(parsed, ctx));
+    value = await untilAborted(abort, () => task.fn(parsed, ctx), context);
   } catch (error) {
     return failure(task, stored, error, true);
   } finally {

@@ -16,11 +16,12 @@ import { BULK_BATCH } from "../src/control.js";
 import { TaskResult } from "../src/result.js";
 import { runtimeOf } from "../src/tasks-client.js";
 import { CANCEL_CHANNEL } from "../src/dialects/index.js";
-import { allTasks, fail, flaky, holdOnce, holdTwice, noop, record, sendEmail } from "./fixtures/tasks.js";
+import { allTasks, fail, flaky, holdTwice, ignoreSignal, noop, record, sendEmail } from "./fixtures/tasks.js";
 import { createApp, type TasksPrisma } from "./support/app.js";
 import type { Provider, TestDatabase } from "./support/databases.js";
 import { eventually } from "./support/eventually.js";
 import { listen } from "./support/observers.js";
+import { stamps } from "./support/stamps.js";
 import { killLeftoverWorkers, runWorker, startWorker } from "./support/processes.js";
 
 const opened: (() => Promise<void>)[] = [];
@@ -130,42 +131,67 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     }
   });
 
-  test("a RUNNING task gets the request recorded; an attempt that completes stays COMPLETE", async () => {
+  test("a RUNNING task that honours its signal ends CANCELLED within seconds of the cancel, long before its natural end, with no retry", async () => {
     const { prisma, database } = await freshApp(provider);
-    const { id } = await prisma.$tasks.enqueue(holdOnce, { key: "finishes", ms: 5000 });
-    const worker = startWorker(database, ["--no-startup-delay"]);
-    await eventually("the task to start", async () => (await executions(prisma, "finishes")) === 1);
+    // Two attempts allowed: a retry would follow the aborted attempt unless the cancel ends the task.
+    const { id } = await prisma.$tasks.enqueue(holdTwice, { key: "honours", ms: 60_000 });
+    // PostgreSQL keeps the default lease (a heartbeat every 20 s): the cancel reaches the worker by NOTIFY. SQLite hears
+    // of it from its heartbeat, every 300 ms with a lease of 900 ms.
+    const worker = startWorker(database, ["--no-startup-delay", ...(provider === "sqlite" ? ["--lease-ms", "900"] : [])]);
+    await eventually("the task to start", async () => (await executions(prisma, "honours")) === 1);
 
-    const result = await prisma.$tasks.cancel(id);
+    const requested = await prisma.$tasks.cancel(id);
 
-    expect(result.status).toBe(TaskStatus.RUNNING);
-    expect(result.cancelRequestedAt).toBeInstanceOf(Date);
-    await eventually("the task to finish", async () => (await prisma.$tasks.getResult(id)).isFinished);
-    const finished = await prisma.$tasks.getResult(id);
-    expect(finished).toMatchObject({ status: TaskStatus.COMPLETE, errors: [], returnValue: "held by attempt 1" });
+    expect(requested).toMatchObject({ status: TaskStatus.RUNNING, isFinished: false });
+    await worker.waitFor(/task honours saw its signal abort: TaskCancelled/);
+    await eventually("the task to end", async () => (await prisma.$tasks.getResult(id)).isFinished);
+    const result = await prisma.$tasks.getResult(id);
+    expect(result).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 1, errors: [cancelledEntry("test.holdTwice", id)] });
+    const latencyMs = result.finishedAt!.getTime() - requested.cancelRequestedAt!.getTime();
+    expect(latencyMs).toBeLessThan(5_000);
+    await worker.waitFor(/INFO {2}task cancelled taskId=/);
+    expect(worker.output()).not.toMatch(/retry at/);
+    worker.child.kill("SIGTERM");
+    expect((await worker.exited).code).toBe(0);
+    expect(await executions(prisma, "honours")).toBe(1);
+  }, 180_000);
+
+  test("a RUNNING task that ignores its signal ends CANCELLED only once its function returns", async () => {
+    const { prisma, database } = await freshApp(provider);
+    const since = Date.now();
+    const { id } = await prisma.$tasks.enqueue(ignoreSignal, { key: "ignores", ms: 6_000, since });
+    // A lease shorter than the function's run: the row stays held only as long as the worker heartbeats it.
+    const worker = startWorker(database, ["--no-startup-delay", "--lease-ms", "3000"]);
+    await eventually("the task to start", async () => (await stamps(prisma, "ignores"))["1:started"] !== undefined);
+
+    expect((await prisma.$tasks.cancel(id)).status).toBe(TaskStatus.RUNNING);
+
+    await eventually("the task to end", async () => (await prisma.$tasks.getResult(id)).isFinished);
+    const result = await prisma.$tasks.getResult(id);
+    expect(result).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 1, errors: [cancelledEntry("test.ignoreSignal", id)] });
+    const ran = await stamps(prisma, "ignores");
+    expect(result.finishedAt!.getTime() - since).toBeGreaterThanOrEqual(ran["1:ended"]!);
+    expect(Object.keys(ran).sort()).toEqual(["1:ended", "1:started"]);
     worker.child.kill("SIGTERM");
     expect((await worker.exited).code).toBe(0);
   }, 180_000);
 
-  test("a RUNNING task whose attempt then fails ends CANCELLED, and no retry follows", async () => {
+  test("a task claimed but waiting for a free slot is given back CANCELLED on its cancel, and never runs", async () => {
     const { prisma, database } = await freshApp(provider);
-    // Two attempts allowed: without the cancel, the aborted attempt would be retried.
-    const { id } = await prisma.$tasks.enqueue(holdTwice, { key: "aborted", ms: 60_000 });
-    const worker = startWorker(database, ["--no-startup-delay"]);
-    await eventually("the task to start", async () => (await executions(prisma, "aborted")) === 1);
-    expect((await prisma.$tasks.cancel(id)).status).toBe(TaskStatus.RUNNING);
+    await prisma.$tasks.enqueue(holdTwice, { key: "busy", ms: 8_000 });
+    const waiting = await prisma.$tasks.enqueue(record, { key: "waiting" });
+    // One slot, and one task claimed ahead of it: the second waits in the worker's buffer, RUNNING in the database.
+    const worker = startWorker(database, ["--no-startup-delay", "--concurrency", "1", "--prefetch", "1", ...(provider === "sqlite" ? ["--lease-ms", "900"] : [])]);
+    await eventually("the second task to be claimed", async () => (await prisma.$tasks.getResult(waiting.id)).status === TaskStatus.RUNNING);
 
-    // A forced stop aborts the attempt, which would otherwise go back to NEW for its second attempt.
-    worker.child.kill("SIGTERM");
-    await worker.waitFor(/finishing running tasks/);
-    worker.child.kill("SIGTERM");
-    await worker.exited;
-    await drain(database);
+    expect((await prisma.$tasks.cancel(waiting.id)).status).toBe(TaskStatus.RUNNING);
 
-    const result = await prisma.$tasks.getResult(id);
-    expect(result).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 1, isFinished: true });
-    expect(result.errors.map((error) => error.exceptionClass)).toEqual(["TaskAborted", "TaskCancelled"]);
-    expect(await executions(prisma, "aborted")).toBe(1);
+    await eventually("the waiting task to end", async () => (await prisma.$tasks.getResult(waiting.id)).isFinished, 6_000);
+    const result = await prisma.$tasks.getResult(waiting.id);
+    expect(result.toJSON()).toMatchObject({ status: TaskStatus.CANCELLED, attempts: 0, workerIds: [], errors: [cancelledEntry("test.record", waiting.id)] });
+    worker.child.kill("SIGTERM");
+    expect((await worker.exited).code).toBe(0);
+    expect(await executions(prisma, "waiting")).toBe(0);
   }, 180_000);
 
   test("a held task's outcome write turns a failed attempt or a retry into CANCELLED, and keeps a completed one", async () => {
@@ -261,7 +287,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
   });
 
   test(
-    "4 workers draining 2,000 tasks under 200 cancels: a task reported CANCELLED never runs, every other runs once",
+    "4 workers draining 2,000 tasks under 200 cancels: a task reported CANCELLED never runs, one reported RUNNING runs at most once, every other runs once",
     async () => {
       const { prisma, database } = await freshApp(provider);
       const total = 2000;
@@ -300,11 +326,15 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
         const ran = runs.get(key.get(row.id)!) ?? 0;
         if (answer === TaskStatus.CANCELLED) {
           expect({ id: row.id, status: row.status, attempts: row.attempts, ran }).toEqual({ id: row.id, status: "CANCELLED", attempts: 0, ran: 0 });
+        } else if (answer === TaskStatus.RUNNING) {
+          // A cancel that found the task RUNNING recorded its request. The attempt completed first, or its worker
+          // aborted it (or gave it back unstarted): then it ended CANCELLED, having run at most once.
+          expect(row.cancelRequestedAt).not.toBeNull();
+          if (row.status === "COMPLETE") expect(ran).toBe(1);
+          else expect({ id: row.id, status: row.status, ranAtMostOnce: ran <= 1 }).toEqual({ id: row.id, status: "CANCELLED", ranAtMostOnce: true });
         } else {
           expect({ id: row.id, status: row.status, ran }).toEqual({ id: row.id, status: "COMPLETE", ran: 1 });
         }
-        // A cancel that found the task RUNNING recorded its request; the attempt completed first.
-        if (answer === TaskStatus.RUNNING) expect(row.cancelRequestedAt).not.toBeNull();
       }
       expect(rows).toHaveLength(total);
       expect(tally.CANCELLED).toBeGreaterThan(0);

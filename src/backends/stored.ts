@@ -75,5 +75,7 @@ export function withOutcome(data: TaskResultData, outcome: Outcome): TaskResultD
       return { ...data, status: TaskStatus.FAILED, finishedAt: outcome.finishedAt, errors: [...data.errors, outcome.error] };
     case "NEW":
       return { ...data, status: TaskStatus.NEW, runAfter: outcome.runAfter, errors: [...data.errors, outcome.error] };
+    case "CANCELLED":
+      return { ...data, status: TaskStatus.CANCELLED, finishedAt: outcome.finishedAt, errors: [...data.errors, outcome.error] };
   }
 }

@@ -4,7 +4,19 @@ import { postgresqlDialect } from "./postgresql/index.js";
 import { sqliteDialect } from "./sqlite/index.js";
 import type { Dialect } from "./types.js";
 
-export type { BackendTaskFilter, Dialect, DialectLog, NewTask, OwnPool, Outcome, SqlClient, StoredTask, WakeUps } from "./types.js";
+export type {
+  BackendTaskFilter,
+  Dialect,
+  DialectLog,
+  NewTask,
+  Notifications,
+  OwnPool,
+  Outcome,
+  RenewedLease,
+  SqlClient,
+  StoredTask,
+  WakeUps,
+} from "./types.js";
 export { CANCEL_CHANNEL, NOTIFY_CHANNEL } from "./postgresql/index.js";
 
 const DIALECTS: Record<string, (prisma: object) => Dialect> = {

@@ -52,7 +52,9 @@ export type Outcome =
   | { id: string; attempt: number; status: "COMPLETE"; returnValue: StoredText; finishedAt: Date }
   | { id: string; attempt: number; status: "FAILED"; error: TaskError; finishedAt: Date }
   /** A failed attempt with attempts left: back to NEW, to run again after `runAfter`. */
-  | { id: string; attempt: number; status: "NEW"; error: TaskError; runAfter: Date };
+  | { id: string; attempt: number; status: "NEW"; error: TaskError; runAfter: Date }
+  /** An attempt aborted by a cancel (TaskCancelled): the task ends, never retried. */
+  | { id: string; attempt: number; status: "CANCELLED"; error: TaskError; finishedAt: Date };
 
 export interface RescueCounts {
   /** Sent back to NEW: their worker stopped heartbeating and attempts remain. */
@@ -76,6 +78,21 @@ export interface PruneCounts {
 /** A bulk cancel's or retry's filter, within one database backend's rows. */
 export interface BackendTaskFilter extends TaskFilter {
   backend: string;
+}
+
+/** A lease the heartbeat extended. */
+export interface RenewedLease {
+  id: string;
+  /** A cancel of the task was recorded: its attempt is to be aborted with TaskCancelled. */
+  cancelRequested: boolean;
+}
+
+/** What a worker's LISTEN connection reports. */
+export interface Notifications {
+  /** The queue of a task enqueued (or retried) ready; undefined when some may have been missed (after a reconnect). */
+  onWake(queue: string | undefined): void;
+  /** The id of a RUNNING task whose cancel was just recorded. */
+  onCancel(id: string): void;
 }
 
 /** prisma-tasks' own connections to the app's database, for statements outside the app's transactions. */
@@ -105,8 +122,11 @@ export interface Dialect {
    * whose cancel was recorded ends CANCELLED unless its outcome is COMPLETE.
    */
   recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]>;
-  /** Extends the leases of the tasks `ids` that this worker still holds; returns the ids it extended. */
-  heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
+  /**
+   * Extends the leases of the tasks `ids` that this worker still holds; returns those it extended, each saying whether
+   * a cancel of it was recorded (where cancels are not announced, this is how the worker hears of them).
+   */
+  heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewedLease[]>;
   /**
    * Recovers up to `limit` RUNNING tasks whose lease (set by their holder at claim and heartbeat) has run out; one
    * whose cancel was recorded ends CANCELLED.
@@ -139,10 +159,10 @@ export interface Dialect {
   /** A pool of `size` connections of prisma-tasks' own, or undefined when statements go through the Prisma client. */
   openPool(size: number): OwnPool | undefined;
   /**
-   * Calls `onWake` with the queue of each task enqueued ready, and with undefined when wake-ups may have been missed
-   * (after a reconnect); undefined when this database or connection cannot, and the worker polls.
+   * Reports enqueues and cancels of running tasks as they commit; undefined when this database or connection cannot,
+   * and the worker polls for tasks and hears of cancels through its heartbeat.
    */
-  listen(onWake: (queue: string | undefined) => void, log: DialectLog): WakeUps | undefined;
+  listen(notifications: Notifications, log: DialectLog): WakeUps | undefined;
   /** Sets up the database for workers before their first claim (SQLite: WAL journal mode), saying so in the log. */
   prepareWorker(client: SqlClient, log: DialectLog): Promise<void>;
   /** Where the client connects, for the worker's start-up line: host, port and database; never a password. */

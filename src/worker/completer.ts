@@ -218,7 +218,9 @@ export function showsOwnWrite(row: StoredTask, outcome: Outcome, workerId: strin
     case "COMPLETE":
       return row.status === "COMPLETE" && row.attempts === attempt && row.finishedAt?.getTime() === outcome.finishedAt.getTime();
     case "FAILED":
-      return row.status === "FAILED" && row.attempts === attempt && sameError(row.errors[attempt - 1], outcome.error);
+    case "CANCELLED":
+      // A cancel recorded during the attempt turns a FAILED outcome into CANCELLED.
+      return (row.status === "FAILED" || row.status === "CANCELLED") && row.attempts === attempt && sameError(row.errors[attempt - 1], outcome.error);
     case "NEW":
       // Sent back to NEW, the task may since have been claimed again (by any worker): later attempts follow this one.
       return row.attempts >= attempt && sameError(row.errors[attempt - 1], outcome.error);

@@ -1,5 +1,5 @@
-// The worker's heartbeat: every third of a lease, extends the leases of the tasks it holds, and lets go of those
-// another worker has taken over.
+// The worker's heartbeat: every third of a lease, extends the leases of the tasks it holds, lets go of those another
+// worker has taken over, and passes on the cancels recorded for them.
 import type { Dialect, SqlClient } from "../dialects/types.js";
 import { withTimeout } from "./database-errors.js";
 import { messageOf, type Log } from "./log.js";
@@ -16,6 +16,8 @@ export interface Holding {
    * one was cut off for longer than its lease), so the attempts asked about must stop here.
    */
   lost(renewed: ReadonlySet<string>): void;
+  /** Called with the held tasks whose cancel was recorded (every heartbeat until they end: repeats do no harm). */
+  cancelRequested?(ids: readonly string[]): void;
 }
 
 export interface HeartbeatSetup {
@@ -62,11 +64,15 @@ export class Heartbeat {
     const holding = this.#setup.held();
     if (holding.ids.length === 0) return;
     const renewed = new Set<string>();
+    const cancelled: string[] = [];
     try {
       for (let start = 0; start < holding.ids.length; start += HEARTBEAT_BATCH) {
         const ids = holding.ids.slice(start, start + HEARTBEAT_BATCH);
         const statement = dialect.heartbeat(sql, workerId, ids, leaseMs);
-        for (const id of await withTimeout(statement, this.timeoutMs, "a heartbeat")) renewed.add(id);
+        for (const lease of await withTimeout(statement, this.timeoutMs, "a heartbeat")) {
+          renewed.add(lease.id);
+          if (lease.cancelRequested) cancelled.push(lease.id);
+        }
       }
     } catch (error) {
       this.#setup.onDatabaseError();
@@ -74,5 +80,6 @@ export class Heartbeat {
       return;
     }
     if (renewed.size < holding.ids.length) holding.lost(renewed);
+    if (cancelled.length > 0) holding.cancelRequested?.(cancelled);
   }
 }

@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { DatabaseBackend } from "../backends/database.js";
 import { resultData, withOutcome } from "../backends/stored.js";
 import type { Outcome, SqlClient, StoredTask, WakeUps } from "../dialects/types.js";
-import { DatabaseUnreachable, InvalidConfig, TaskAborted, WorkerLost } from "../errors.js";
+import { DatabaseUnreachable, InvalidConfig, TaskAborted, TaskCancelled, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, runtimeOf, type TasksRuntime } from "../tasks-client.js";
 import { AttemptAbort, runAttempt } from "../attempt.js";
@@ -178,7 +178,8 @@ export class Worker {
   /**
    * Stops claiming and lets running tasks finish (tasks claimed but not started go back to NEW). With `abort`, running
    * tasks are aborted through their signal and recorded as failed (or NEW again when attempts remain), and stop()
-   * resolves within FORCED_STOP_MS whatever hooks, claims or the database do.
+   * resolves within FORCED_STOP_MS whatever hooks, claims or the database do: a task whose function ignores its signal
+   * is left RUNNING, to be recovered once its lease runs out.
    */
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     this.#stopping = true;
@@ -394,7 +395,13 @@ export class Worker {
       const { onStarted } = this.#runtime.hooks;
       if (onStarted) await this.#unlessAborted(abort, this.#hook(onStarted, () => resultData(stored)));
       try {
-        outcome = await runAttempt(task, stored, { workerId: this.options.workerId, abort, source: this.#source });
+        // A function that ignores its aborted signal keeps its slot and its row (heartbeated) until it returns.
+        outcome = await runAttempt(task, stored, {
+          workerId: this.options.workerId,
+          abort,
+          source: this.#source,
+          onIgnoredAbort: (reason, waitedMs) => this.#logIgnoredAbort(stored, reason, waitedMs),
+        });
       } finally {
         this.#running.delete(stored.id);
         this.#startBuffered();
@@ -463,9 +470,23 @@ export class Worker {
     }).finally(() => (abort.onAbort = undefined));
   }
 
+  #logIgnoredAbort(stored: StoredTask, reason: unknown, waitedMs: number): void {
+    const why = reason instanceof Error ? reason.name : String(reason);
+    this.#log({
+      level: "warn",
+      event: "ignores-signal",
+      message:
+        `task "${stored.taskName}" ignores its signal: still running ${Math.round(waitedMs / 1000)} s after its attempt was ` +
+        `aborted (${why}); its row stays held, and no retry starts, until the function returns`,
+      ...fieldsOf(stored),
+    });
+  }
+
   #logOutcome(outcome: Outcome, fields: () => Record<string, unknown>): void {
     if (outcome.status === "COMPLETE") {
       if (this.#logsInfo) this.#log({ level: "info", event: "complete", message: "task complete", ...fields() });
+    } else if (outcome.status === "CANCELLED") {
+      if (this.#logsInfo) this.#log({ level: "info", event: "cancelled", message: "task cancelled", ...fields() });
     } else if (outcome.status === "FAILED") {
       const error = `${outcome.error.exceptionClass}: ${outcome.error.message}`;
       this.#log({ level: "error", event: "failed", message: "task failed", ...fields(), error });
@@ -475,8 +496,12 @@ export class Worker {
     }
   }
 
-  async #releaseBuffered(): Promise<void> {
-    const ids = this.#buffer.splice(0).map((stored) => stored.id);
+  #releaseBuffered(): Promise<void> {
+    return this.#release(this.#buffer.splice(0).map((stored) => stored.id));
+  }
+
+  /** Gives back claimed tasks that never started (to NEW, or CANCELLED when a cancel was recorded). Never rejects. */
+  async #release(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
       await this.#runtime.dialect.releaseTasks(this.#sql, this.options.workerId, ids);
@@ -491,7 +516,31 @@ export class Worker {
   }
 
   #startListener(): void {
-    this.#listener = this.#runtime.dialect.listen((queue) => this.#onNotified(queue), this.#log);
+    this.#listener = this.#runtime.dialect.listen(
+      { onWake: (queue) => this.#onNotified(queue), onCancel: (id) => this.#onCancelRequested([id]) },
+      this.#log,
+    );
+  }
+
+  /**
+   * Cancels recorded for tasks this worker holds: a running attempt is aborted (TaskCancelled), and its outcome ends the
+   * task CANCELLED unless the function has returned first; a task claimed but not started is given back, which ends it
+   * CANCELLED without running. Others (not held, or with the outcome being written) are left to the outcome write.
+   */
+  #onCancelRequested(ids: readonly string[]): void {
+    const unstarted = new Set<string>();
+    for (const id of ids) {
+      const running = this.#running.get(id);
+      if (running) running.abort.abort(new TaskCancelled(running.stored.taskName, id));
+      else unstarted.add(id);
+    }
+    const given = this.#buffer.filter((stored) => unstarted.has(stored.id));
+    if (given.length === 0) return;
+    this.#buffer.splice(0, this.#buffer.length, ...this.#buffer.filter((stored) => !unstarted.has(stored.id)));
+    for (const stored of given) {
+      if (this.#logsInfo) this.#log({ level: "info", event: "cancelled", message: "task cancelled before it started", ...fieldsOf(stored) });
+    }
+    void this.#release(given.map((stored) => stored.id));
   }
 
   #onNotified(queue: string | undefined): void {
@@ -513,6 +562,7 @@ export class Worker {
     const buffered = new Set<StoredTask>(this.#buffer);
     return {
       ids,
+      cancelRequested: (cancelled) => this.#onCancelRequested(cancelled),
       lost: (renewed) => {
         for (const entry of this.#running.values()) {
           if (running.has(entry) && !renewed.has(entry.stored.id)) entry.abort.abort(new WorkerLost(this.options.workerId));

@@ -44,7 +44,7 @@ export function postgresqlDialect(prisma: unknown): Dialect {
     // Statements outside the app's transactions (enqueue's only statement, a worker's claims and outcomes) skip
     // Prisma's per-query overhead through a small pool on the adapter's own settings.
     openPool: (size) => (connection ? new PgSqlClient(connection, size) : undefined),
-    listen: (onWake, log) => listen(connection, channel, onWake, log),
+    listen: (notifications, log) => listen(connection, { channel, cancelChannel: cancels }, notifications, log),
     prepareWorker: async () => {},
     describeConnection: () => where,
   };

@@ -1,18 +1,19 @@
 // Leases on PostgreSQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
-import type { RescueCounts, SqlClient } from "../types.js";
+import type { RenewedLease, RescueCounts, SqlClient } from "../types.js";
 import { CANCELLED_ENTRY } from "./cancel.js";
 import { perTable } from "./names.js";
 
 // Each row carries its own lease end, set by its holder: workers started with different --lease-ms values never take
-// each other's tasks early.
+// each other's tasks early. The answer says which were cancelled meanwhile: a NOTIFY can be missed (the LISTEN
+// connection was down), this cannot.
 const HEARTBEAT = perTable((table) => `
 UPDATE ${table} SET heartbeat_at = now(), lease_expires_at = now() + $3::int * interval '1 millisecond'
 WHERE status = 'RUNNING' AND locked_by = $1 AND id IN (SELECT jsonb_array_elements_text($2::jsonb)::uuid)
-RETURNING id`);
+RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`);
 
-export async function heartbeat(table: string, client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]> {
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(HEARTBEAT(table), workerId, JSON.stringify(ids), Math.round(leaseMs));
-  return rows.map((row) => String(row.id));
+export async function heartbeat(table: string, client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewedLease[]> {
+  const rows = await client.$queryRawUnsafe<{ id: string; cancel_requested: boolean }[]>(HEARTBEAT(table), workerId, JSON.stringify(ids), Math.round(leaseMs));
+  return rows.map((row) => ({ id: String(row.id), cancelRequested: row.cancel_requested }));
 }
 
 // At most $1 rows per statement, oldest lease first, so a rescue after a mass failure is a series of short

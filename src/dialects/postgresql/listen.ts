@@ -1,6 +1,7 @@
-// Wake-ups from PostgreSQL: a dedicated connection LISTENs for enqueue notifications and reconnects when dropped.
+// Wake-ups from PostgreSQL: a dedicated connection LISTENs for enqueues and for cancels of running tasks, and
+// reconnects when dropped.
 import type { ClientConfig } from "pg";
-import type { DialectLog, WakeUps } from "../types.js";
+import type { DialectLog, Notifications, WakeUps } from "../types.js";
 import { quoteIdentifier } from "./names.js";
 
 const MAX_BACKOFF_MS = 10_000;
@@ -14,8 +15,9 @@ class Listener implements WakeUps {
   constructor(
     private readonly connection: ClientConfig,
     private readonly channel: string,
-    /** Called with the queue name of each notification, and with undefined after a (re)connect. */
-    private readonly onWake: (queue: string | undefined) => void,
+    private readonly cancelChannel: string,
+    /** onWake is called with the queue name of each enqueue, and with undefined after a (re)connect. */
+    private readonly notifications: Notifications,
     private readonly log: DialectLog,
   ) {}
 
@@ -34,10 +36,17 @@ class Listener implements WakeUps {
       const { default: pg } = await import("pg");
       client = new pg.Client(this.connection);
       const connecting = client;
-      client.on("notification", (message) => this.onWake(message.payload));
+      client.on("notification", (message) => {
+        if (message.channel === this.cancelChannel) {
+          if (message.payload) this.notifications.onCancel(message.payload);
+        } else {
+          this.notifications.onWake(message.payload);
+        }
+      });
       client.on("error", (error) => this.#lost(connecting, error));
       client.on("end", () => this.#lost(connecting, new Error("connection ended")));
       await client.connect();
+      await client.query(`LISTEN ${quoteIdentifier(this.cancelChannel)}`);
       await client.query(`LISTEN ${quoteIdentifier(this.channel)}`);
     } catch (error) {
       this.#lost(client, error);
@@ -52,8 +61,9 @@ class Listener implements WakeUps {
       this.log({ level: "info", event: "listen-restored", message: "listening for new tasks again" });
     }
     this.#failures = 0;
-    // Tasks enqueued while the connection was down sent notifications nobody heard: look for them now.
-    this.onWake(undefined);
+    // Tasks enqueued while the connection was down sent notifications nobody heard: look for them now. Cancels missed
+    // meanwhile reach the worker through its next heartbeat.
+    this.notifications.onWake(undefined);
   }
 
   #lost(client: import("pg").Client | undefined, error: unknown): void {
@@ -77,18 +87,21 @@ class Listener implements WakeUps {
   }
 }
 
-/** Listens on `channel` through its own connection; undefined (polling only, said in the log) without connection settings. */
+/**
+ * Listens on `channel` (enqueues) and `cancelChannel` through its own connection; undefined (polling only, said in the
+ * log) without connection settings.
+ */
 export function listen(
   connection: ClientConfig | undefined,
-  channel: string,
-  onWake: (queue: string | undefined) => void,
+  channels: { channel: string; cancelChannel: string },
+  notifications: Notifications,
   log: DialectLog,
 ): WakeUps | undefined {
   if (!connection) {
     log({ level: "warn", event: "no-listen", message: "cannot tell the database connection for LISTEN; polling only" });
     return undefined;
   }
-  const listener = new Listener(connection, channel, onWake, log);
+  const listener = new Listener(connection, channels.channel, channels.cancelChannel, notifications, log);
   // The first claim does not wait for the connection: once it listens, the listener wakes the worker for a look, which
   // finds whatever was enqueued before it heard anything.
   void listener.connect();

@@ -31,9 +31,10 @@ WHERE ${HELD_BY_ME}
 RETURNING t.id`);
 
 /**
- * Each row's values: [attempt, status, finished at, retry at (epoch ms; one of the two is null), error]. FAILED ends the
- * task; NEW sends it back to wait for its retry. A cancel recorded during the attempt ends it CANCELLED instead, with
- * a TaskCancelled entry after the attempt's error (unless that error is the cancel itself): no retry follows.
+ * Each row's values: [attempt, status, finished at, retry at (epoch ms; one of the two is null), error]. FAILED and
+ * CANCELLED end the task; NEW sends it back to wait for its retry. A cancel recorded during the attempt ends it
+ * CANCELLED instead, with a TaskCancelled entry after the attempt's error (unless that error is the cancel itself): no
+ * retry follows.
  */
 const RECORD_FAILED = perTable((table) => `
 UPDATE ${table} AS t
@@ -73,9 +74,9 @@ export async function recordOutcomes(table: string, client: SqlClient, workerId:
   );
   written.push(
     ...(await write(client, RECORD_FAILED(table), workerId, failed, (outcome) =>
-      outcome.status === "FAILED"
-        ? `[${outcome.attempt},"FAILED",${outcome.finishedAt.getTime()},null,${JSON.stringify(outcome.error)}]`
-        : `[${outcome.attempt},"NEW",null,${outcome.runAfter.getTime()},${JSON.stringify(outcome.error)}]`,
+      outcome.status === "NEW"
+        ? `[${outcome.attempt},"NEW",null,${outcome.runAfter.getTime()},${JSON.stringify(outcome.error)}]`
+        : `[${outcome.attempt},"${outcome.status}",${outcome.finishedAt.getTime()},null,${JSON.stringify(outcome.error)}]`,
     )),
   );
   return written;

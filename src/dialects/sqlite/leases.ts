@@ -1,24 +1,26 @@
 // Leases on SQLite: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
-import type { RescueCounts, SqlClient } from "../types.js";
+import type { RenewedLease, RescueCounts, SqlClient } from "../types.js";
 import { cancelledEntry } from "./cancel.js";
 import { sqliteTime } from "./time.js";
 
-// Each row carries its own lease end, set by its holder (see the PostgreSQL dialect).
+// Each row carries its own lease end, set by its holder (see the PostgreSQL dialect). SQLite has no NOTIFY: the answer,
+// which says the tasks cancelled meanwhile, is how a worker hears of their cancels.
 const HEARTBEAT = `
 UPDATE task_results SET heartbeat_at = ?, lease_expires_at = ?
 WHERE status = 'RUNNING' AND locked_by = ? AND id IN (SELECT value FROM json_each(?))
-RETURNING id`;
+RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`;
 
-export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<string[]> {
+export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewedLease[]> {
   const now = Date.now();
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(
+  const rows = await client.$queryRawUnsafe<{ id: string; cancel_requested: unknown }[]>(
     HEARTBEAT,
     sqliteTime(new Date(now)),
     sqliteTime(new Date(now + leaseMs)),
     workerId,
     JSON.stringify(ids),
   );
-  return rows.map((row) => String(row.id));
+  // SQLite answers a comparison with 0 or 1 (as a number or a bigint, by driver).
+  return rows.map((row) => ({ id: String(row.id), cancelRequested: Number(row.cancel_requested) === 1 }));
 }
 
 const WORKER_LOST = `json_object(
