@@ -16,6 +16,7 @@ import { BULK_BATCH } from "../src/control.js";
 import { TaskResult } from "../src/result.js";
 import { runtimeOf } from "../src/tasks-client.js";
 import { CANCEL_CHANNEL } from "../src/dialects/index.js";
+import { matching } from "../src/dialects/postgresql/matching.js";
 import { allTasks, fail, flaky, holdTwice, ignoreSignal, noop, record, sendEmail } from "./fixtures/tasks.js";
 import { createApp, type TasksPrisma } from "./support/app.js";
 import type { Provider, TestDatabase } from "./support/databases.js";
@@ -539,6 +540,29 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancelMany and retryMany on %
     );
     await expect(prisma.$tasks.retryMany({ status: TaskStatus.NEW })).rejects.toThrow('retryMany: filter.status must be FAILED or CANCELLED; got "NEW".');
     await expect(prisma.$tasks.retryMany({ status: TaskStatus.FAILED, since: new Date(Number.NaN) })).rejects.toBeInstanceOf(InvalidTaskFilter);
+  });
+});
+
+describe("bulk statements on postgresql", () => {
+  test("find FAILED rows through the partial index even as a prepared statement's generic plan", async () => {
+    const { prisma } = await freshApp("postgresql");
+    await prisma.$tasks.enqueueMany(record, Array.from({ length: 5_000 }, (_, i) => ({ key: `plan-${i}` })));
+    await prisma.$executeRawUnsafe('ANALYZE "public"."task_results"');
+    const { condition, params } = matching({ status: TaskStatus.FAILED, backend: "default" }, 2);
+
+    // force_generic_plan gives the statement the plan PostgreSQL settles on once it stops planning a prepared
+    // statement for each execution's values.
+    const text = await prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe("SET LOCAL plan_cache_mode = force_generic_plan");
+      await tx.$executeRawUnsafe(`PREPARE bulk_match AS SELECT id FROM "public"."task_results" WHERE ${condition} LIMIT $1`);
+      const plan = await tx.$queryRawUnsafe<{ "QUERY PLAN": string }[]>("EXPLAIN EXECUTE bulk_match(1000, 'default')");
+      await tx.$executeRawUnsafe("DEALLOCATE bulk_match");
+      return plan.map((row) => row["QUERY PLAN"]).join("\n");
+    });
+
+    expect(params).toHaveLength(1);
+    expect(text).toContain("task_results_failed_idx");
+    expect(text).not.toContain("Seq Scan");
   });
 });
 

@@ -66,7 +66,11 @@ export class DatabaseBackend implements Backend {
     return this.#bulk(filter, dryRun, (client, mine) => this.#dialect.retryTasks(client, mine, BULK_BATCH));
   }
 
-  /** Acts on this backend's matching rows a batch at a time, until a batch comes back short; dry, only lists them. */
+  /**
+   * Acts on this backend's matching rows a batch at a time, until a batch comes back short; dry, only lists them.
+   * A short batch means no free matching row is left: PostgreSQL's SKIP LOCKED passes over rows another transaction
+   * holds and goes on filling the batch from the rest, so only held rows are left out, as a claim's rows would be.
+   */
   async #bulk(filter: TaskFilter, dryRun: boolean, act: (client: SqlClient, filter: BackendTaskFilter) => Promise<string[]>): Promise<string[]> {
     const client = this.#current();
     const mine = { ...filter, backend: this.alias };

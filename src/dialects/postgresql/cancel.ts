@@ -9,7 +9,7 @@
 import { TASK_COLUMNS, toStoredTask, type RawTask } from "../rows.js";
 import type { BackendTaskFilter, SqlClient, StoredTask } from "../types.js";
 import { isTaskId } from "./fetch.js";
-import { matching } from "./matching.js";
+import { updateMatched } from "./matching.js";
 import { perTable, quoteLiteral } from "./names.js";
 
 /** The errors entry a cancelled task ends with, worded as the TaskCancelled error class words it. */
@@ -49,15 +49,11 @@ export async function cancelTask(table: string, channel: string, client: SqlClie
 }
 
 export async function cancelTasks(table: string, channel: string, client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]> {
-  const { condition, params } = matching(filter, 2);
-  const rows = await client.$queryRawUnsafe<{ id: string; status: string }[]>(
-    `WITH matched AS (SELECT id FROM ${table} WHERE ${condition} LIMIT $1 FOR UPDATE SKIP LOCKED)
-${cancel(table)}
-WHERE t.id = ANY(ARRAY(SELECT id FROM matched)) AND ${CANCELLABLE}
-RETURNING t.id, t.status`,
-    limit,
-    ...params,
-  );
+  const rows = await updateMatched<{ id: string; status: string }>(table, client, filter, limit, {
+    update: cancel(table),
+    guard: CANCELLABLE,
+    returning: "t.id, t.status",
+  });
   await announce(channel, client, rows.filter((row) => row.status === "RUNNING").map((row) => String(row.id)));
   return rows.map((row) => String(row.id));
 }

@@ -3,7 +3,7 @@
 import { TASK_COLUMNS, toStoredTask, type RawTask } from "../rows.js";
 import type { BackendTaskFilter, SqlClient, StoredTask } from "../types.js";
 import { isTaskId } from "./fetch.js";
-import { matching } from "./matching.js";
+import { updateMatched } from "./matching.js";
 import { perTable, quoteLiteral } from "./names.js";
 
 const retry = (table: string) => `
@@ -35,15 +35,11 @@ export async function retryTask(table: string, channel: string, client: SqlClien
 }
 
 export async function retryTasks(table: string, channel: string, client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]> {
-  const { condition, params } = matching(filter, 2);
-  const rows = await client.$queryRawUnsafe<{ id: string; queue_name: string }[]>(
-    `WITH matched AS (SELECT id FROM ${table} WHERE ${condition} LIMIT $1 FOR UPDATE SKIP LOCKED)
-${retry(table)}
-WHERE t.id = ANY(ARRAY(SELECT id FROM matched)) AND ${RETRYABLE}
-RETURNING t.id, t.queue_name`,
-    limit,
-    ...params,
-  );
+  const rows = await updateMatched<{ id: string; queue_name: string }>(table, client, filter, limit, {
+    update: retry(table),
+    guard: RETRYABLE,
+    returning: "t.id, t.queue_name",
+  });
   await wakeWorkers(channel, client, rows.map((row) => row.queue_name));
   return rows.map((row) => String(row.id));
 }

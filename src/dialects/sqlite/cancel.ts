@@ -5,7 +5,7 @@
 import type { RawTask } from "../rows.js";
 import type { BackendTaskFilter, SqlClient, StoredTask } from "../types.js";
 import { SQLITE_TASK_COLUMNS, toStoredSqliteTask } from "./columns.js";
-import { matching } from "./matching.js";
+import { updateMatched } from "./matching.js";
 import { sqliteTime } from "./time.js";
 
 /**
@@ -40,17 +40,7 @@ export async function cancelTask(client: SqlClient, id: string): Promise<StoredT
   return row && toStoredSqliteTask(row);
 }
 
-export async function cancelTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]> {
-  const { condition, params } = matching(filter);
+export function cancelTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]> {
   const now = sqliteTime(new Date());
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(
-    `${CANCEL}
-WHERE id IN (SELECT id FROM task_results WHERE ${condition} LIMIT ?) AND ${CANCELLABLE}
-RETURNING id`,
-    now,
-    now,
-    ...params,
-    limit,
-  );
-  return rows.map((row) => String(row.id));
+  return updateMatched(client, filter, limit, { update: CANCEL, updateParams: [now, now], guard: CANCELLABLE });
 }

@@ -7,8 +7,10 @@ const SINCE_COLUMNS = { enqueuedAt: "enqueued_at", lastAttemptedAt: "last_attemp
 
 /** The filter as a condition on task_results, with its parameters in the order of their placeholders. */
 export function matching(filter: BackendTaskFilter): { condition: string; params: unknown[] } {
-  const conditions = ["status = ?", "backend = ?"];
-  const params: unknown[] = [filter.status, filter.backend];
+  // The status is written as a literal (checkFilter allowed only a TaskStatus): SQLite uses a partial index
+  // (status = 'NEW', ...) only when the statement's own text implies its condition, never for a bound parameter.
+  const conditions = [`status = '${filter.status}'`, "backend = ?"];
+  const params: unknown[] = [filter.backend];
   const add = (condition: string, value: unknown) => {
     conditions.push(condition);
     params.push(value);
@@ -27,6 +29,28 @@ export async function matchingTasks(client: SqlClient, filter: BackendTaskFilter
   if (after !== undefined) params.push(after);
   const rows = await client.$queryRawUnsafe<{ id: string }[]>(
     `SELECT id FROM task_results WHERE ${condition} ${after === undefined ? "" : "AND id > ?"} ORDER BY id LIMIT ?`,
+    ...params,
+    limit,
+  );
+  return rows.map((row) => String(row.id));
+}
+
+/**
+ * One batch of a bulk change: `update` (an `UPDATE task_results SET ...` whose placeholders take `updateParams`)
+ * applied to at most `limit` matching rows where `guard` holds, returning their ids.
+ */
+export async function updateMatched(
+  client: SqlClient,
+  filter: BackendTaskFilter,
+  limit: number,
+  change: { update: string; updateParams: unknown[]; guard: string },
+): Promise<string[]> {
+  const { condition, params } = matching(filter);
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(
+    `${change.update}
+WHERE id IN (SELECT id FROM task_results WHERE ${condition} LIMIT ?) AND ${change.guard}
+RETURNING id`,
+    ...change.updateParams,
     ...params,
     limit,
   );

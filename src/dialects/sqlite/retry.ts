@@ -3,7 +3,7 @@
 import type { RawTask } from "../rows.js";
 import type { BackendTaskFilter, SqlClient, StoredTask } from "../types.js";
 import { SQLITE_TASK_COLUMNS, toStoredSqliteTask } from "./columns.js";
-import { matching } from "./matching.js";
+import { updateMatched } from "./matching.js";
 import { sqliteTime } from "./time.js";
 
 /** Its placeholder takes the time of the retry. */
@@ -23,15 +23,6 @@ export async function retryTask(client: SqlClient, id: string): Promise<StoredTa
   return row && toStoredSqliteTask(row);
 }
 
-export async function retryTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]> {
-  const { condition, params } = matching(filter);
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(
-    `${RETRY}
-WHERE id IN (SELECT id FROM task_results WHERE ${condition} LIMIT ?) AND ${RETRYABLE}
-RETURNING id`,
-    sqliteTime(new Date()),
-    ...params,
-    limit,
-  );
-  return rows.map((row) => String(row.id));
+export function retryTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]> {
+  return updateMatched(client, filter, limit, { update: RETRY, updateParams: [sqliteTime(new Date())], guard: RETRYABLE });
 }
