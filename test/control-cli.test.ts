@@ -71,6 +71,11 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker cance
     expect(run.code, run.output).toBe(0);
     expect(run.stdout).toBe(`${waiting.id} test.record: CANCELLED\n${done.id} test.record: already COMPLETE; unchanged\n`);
     expect((await prisma.$tasks.getResult(waiting.id)).status).toBe(TaskStatus.CANCELLED);
+
+    const again = await runWorker(database, ["cancel", waiting.id]);
+
+    expect(again.code, again.output).toBe(0);
+    expect(again.stdout).toBe(`${waiting.id} test.record: already CANCELLED; unchanged\n`);
   });
 
   test("retry ID... retries what it can, names each id it cannot on stderr, and exits 1", async () => {

@@ -400,8 +400,15 @@ async function control(command: ControlCommand, prisma: { $tasks: TasksClient })
   let failures = 0;
   for (const id of command.ids) {
     try {
-      const result = command.kind === "cancel" ? await prisma.$tasks.cancel(id) : await prisma.$tasks.retry(id);
-      console.log(`${id} ${result.taskName}: ${command.kind === "cancel" ? cancelled(result) : retried(result)}`);
+      if (command.kind === "cancel") {
+        // Read first: a cancel reports CANCELLED whether it made the task so or found it so.
+        const before = await prisma.$tasks.getResult(id);
+        const result = before.status === "CANCELLED" ? before : await prisma.$tasks.cancel(id);
+        console.log(`${id} ${result.taskName}: ${before.status === "CANCELLED" ? "already CANCELLED; unchanged" : cancelled(result)}`);
+      } else {
+        const result = await prisma.$tasks.retry(id);
+        console.log(`${id} ${result.taskName}: ${retried(result)}`);
+      }
     } catch (error) {
       if (!(error instanceof TasksError)) throw error;
       console.error(`tasks-worker: ${error.message}`);
