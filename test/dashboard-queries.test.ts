@@ -52,7 +52,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the dashboard's task list on 
   afterAll(() => close());
 
   const list = (request: Parameters<ReturnType<typeof dashboardDialect>["listTasks"]>[1]) =>
-    dashboardDialect(provider).listTasks(runtimeOf(prisma.$tasks).sql, request);
+    dashboardDialect(prisma).listTasks(runtimeOf(prisma.$tasks).sql, request);
 
   test("pages go newest first, each after the last task of the one before", async () => {
     const first = await list({ limit: 25, scanLimit: 1000 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { inject } from "vitest";
 import { TaskStatus, withTasks } from "../src/index.js";
 import { runUntilIdle } from "../src/testing.js";
+import { createDashboard } from "../src/dashboard/index.js";
 import { readMigrations } from "../scripts/db/migrations.js";
 import { allTasks, noop } from "./fixtures/tasks.js";
 import { connect, type TestDatabase } from "./support/databases.js";
@@ -151,6 +152,33 @@ describe(`task_results in PostgreSQL schema "${SCHEMA}"`, () => {
     } finally {
       await byUrl.$disconnect();
     }
+  });
+
+  test("the dashboard reads and deletes the tasks there: overview, metrics, list, detail", async () => {
+    const shown = await prisma.$tasks.enqueue(noop);
+    const deleted = await prisma.$tasks.enqueue(noop);
+    const dashboard = createDashboard({ prisma });
+    const page = async (path: string, init?: RequestInit) => {
+      const response = await dashboard(new Request(`http://localhost${path}`, init));
+      return { status: response.status, text: await response.text() };
+    };
+
+    for (const path of ["/", "/metrics", "/tasks", `/tasks/${shown.id}`]) expect((await page(path)).status, path).toBe(200);
+    expect((await page("/tasks")).text).toContain(shown.id);
+    expect((await page(`/tasks/${shown.id}`)).text).toContain(noop.name);
+    expect((await page("/metrics")).text).toMatch(/prisma_tasks_\w+\{[^}]*queue="default"[^}]*\} [1-9]/);
+
+    // An action carries the CSRF cookie a page set, in its cookie and its form, from the dashboard's own origin.
+    const cookie = (await dashboard(new Request("http://localhost/tasks"))).headers.get("set-cookie")!.split(";")[0]!;
+    const deleting = await page(`/tasks/${deleted.id}/delete`, {
+      method: "POST",
+      headers: { origin: "http://localhost", cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf: cookie.split("=")[1]! }).toString(),
+    });
+
+    expect(deleting.status, deleting.text).toBeLessThan(400);
+    expect(await statusOf(deleted.id)).toBeUndefined();
+    expect(await statusOf(shown.id)).toBe(TaskStatus.NEW);
   });
 });
 

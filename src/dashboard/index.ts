@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { dashboardDialect } from "./dialect.js";
 import { InvalidConfig } from "../errors.js";
-import { providerOf } from "../dialects/index.js";
 import { TasksClient, runtimeOf } from "../tasks-client.js";
 import { dashboardApp } from "./app.js";
 import type { Authorize } from "./security.js";
@@ -47,7 +46,7 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
   }
   const runtime = runtimeOf(tasks);
   const app = dashboardApp({
-    source: { queries: dashboardDialect(providerOf(options.prisma as object)), sql: runtime.sql, tasks },
+    source: { queries: dashboardDialect(options.prisma as object), sql: runtime.sql, tasks },
     basePath: checkBasePath(options.basePath),
     readOnly: options.readOnly === true,
     authorize: options.authorize,

@@ -3,16 +3,17 @@
 import type { RecentActivity } from "../dashboard.js";
 import { activityFrom, type ActivityRow } from "../dashboard.js";
 import type { SqlClient } from "../types.js";
+import { perTable } from "./names.js";
 
 // CANCELLED tasks are left out: a cancel is an operator's act, not work a worker finished.
-const RECENT_ACTIVITY = `
+const RECENT_ACTIVITY = perTable((table) => `
 WITH recent AS MATERIALIZED (
   SELECT finished_at, status, task_name, worker_ids ->> -1 AS worker_id
-  FROM task_results
+  FROM ${table}
   WHERE status IN ('COMPLETE', 'FAILED') AND finished_at >= $1::timestamptz
 ), holders AS (
   SELECT locked_by AS worker_id, count(*)::int AS running, 0 AS complete, 0 AS failed, max(heartbeat_at) AS seen
-  FROM task_results WHERE status = 'RUNNING' GROUP BY locked_by
+  FROM ${table} WHERE status = 'RUNNING' GROUP BY locked_by
 ), finishers AS (
   SELECT worker_id, 0 AS running, count(*) FILTER (WHERE status = 'COMPLETE')::int AS complete,
          count(*) FILTER (WHERE status = 'FAILED')::int AS failed, max(finished_at) AS seen
@@ -30,9 +31,9 @@ SELECT
   (SELECT coalesce(json_agg(w ORDER BY w.last_seen_at DESC, w.worker_id), '[]') FROM (
      SELECT worker_id, sum(running) AS running, sum(complete) AS complete, sum(failed) AS failed, max(seen) AS last_seen_at
      FROM (SELECT * FROM holders UNION ALL SELECT * FROM finishers) AS seen
-     WHERE worker_id IS NOT NULL GROUP BY worker_id) AS w) AS workers`;
+     WHERE worker_id IS NOT NULL GROUP BY worker_id) AS w) AS workers`);
 
-export async function recentActivity(client: SqlClient, since: Date): Promise<RecentActivity> {
-  const [row] = await client.$queryRawUnsafe<ActivityRow[]>(RECENT_ACTIVITY, since);
+export async function recentActivity(table: string, client: SqlClient, since: Date): Promise<RecentActivity> {
+  const [row] = await client.$queryRawUnsafe<ActivityRow[]>(RECENT_ACTIVITY(table), since);
   return activityFrom(row!);
 }

@@ -1,12 +1,13 @@
 // The dashboard's running tasks on PostgreSQL, longest-running first, with their holder and lease.
 import type { RunningTask } from "../dashboard.js";
 import type { SqlClient } from "../types.js";
+import { perTable } from "./names.js";
 
-const RUNNING_TASKS = `
+const RUNNING_TASKS = perTable((table) => `
 SELECT id, task_name, queue_name, locked_by, attempts, max_attempts, last_attempted_at, lease_expires_at,
        cancel_requested_at IS NOT NULL AS cancel_requested
-FROM task_results WHERE status = 'RUNNING'
-ORDER BY last_attempted_at, id LIMIT $1`;
+FROM ${table} WHERE status = 'RUNNING'
+ORDER BY last_attempted_at, id LIMIT $1`);
 
 interface Row {
   id: string;
@@ -20,8 +21,8 @@ interface Row {
   cancel_requested: boolean;
 }
 
-export async function runningTasks(client: SqlClient, limit: number): Promise<RunningTask[]> {
-  const rows = await client.$queryRawUnsafe<Row[]>(RUNNING_TASKS, limit);
+export async function runningTasks(table: string, client: SqlClient, limit: number): Promise<RunningTask[]> {
+  const rows = await client.$queryRawUnsafe<Row[]>(RUNNING_TASKS(table), limit);
   return rows.map((row) => ({
     id: String(row.id),
     taskName: row.task_name,
