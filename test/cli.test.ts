@@ -76,11 +76,12 @@ describe.concurrent("tasks-worker usage", () => {
     expectUsageError(await runWorker(unreachable, ["--config", config]), /prisma must be a PrismaClient extended with withTasks/);
   });
 
-  test("--help prints the usage and exits 0", async () => {
-    const run = await runWorker(unreachable, ["--help"]);
+  test.each(["--help", "dashboard --help", "prune -h"])("tasks-worker %s prints the usage and exits 0", async (line) => {
+    const run = await runWorker(unreachable, line.split(" "));
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage:\n\s+tasks-worker \[--config tasks\.config\.ts\]/);
     expect(run.stdout).toMatch(/tasks-worker prune .*--min-age-days/);
+    expect(run.stdout).toMatch(/tasks-worker dashboard .*--port/);
     expect(run.stderr).toBe("");
   });
 });

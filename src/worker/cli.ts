@@ -126,7 +126,11 @@ export type ControlCommand =
   | { kind: "cancel" | "retry"; config: string; filter: TaskFilter; dryRun: boolean };
 
 export function parseCommand(argv: readonly string[]): Command {
-  if (argv[0] === "dashboard") return parseDashboardCommand(argv.slice(1), (message) => new UsageError(message));
+  if (argv[0] === "dashboard") {
+    // Help is asked the same way for every command; the usage text names the dashboard's options.
+    if (argv.slice(1).some((arg) => arg === "--help" || arg === "-h")) return { kind: "help" };
+    return parseDashboardCommand(argv.slice(1), (message) => new UsageError(message));
+  }
   const { values, positionals } = parse(argv);
   if (values.help) return { kind: "help" };
   if (positionals[0] === "cancel" || positionals[0] === "retry") return parseControl(positionals[0], values, positionals.slice(1));
