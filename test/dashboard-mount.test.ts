@@ -6,7 +6,7 @@ import { createDashboard, toNodeHandler } from "../src/dashboard/index.js";
 import { InvalidConfig } from "../src/index.js";
 import type { TasksPrisma } from "./support/app.js";
 import { connect, createDatabase } from "./support/databases.js";
-import { dashboardApp, generateReport } from "./support/dashboard.js";
+import { dashboardApp, generateReport, sendEmail } from "./support/dashboard.js";
 
 let prisma: TasksPrisma;
 let close: () => Promise<void>;
@@ -48,6 +48,25 @@ describe("createDashboard", () => {
     expect(allowed.status).toBe(200);
     expect(await allowed.text()).toContain("reports.generate");
     expect(seen).toEqual(["/tasks", "/metrics", "/tasks"]);
+  });
+
+  test("GET /metrics keeps a drained queue's backlog series, at 0", async () => {
+    const { prisma: app, close: closeApp } = await dashboardApp("sqlite");
+    try {
+      const email = await app.$tasks.enqueue(sendEmail, { to: "ada@example.com" });
+      const metrics = async () => (await createDashboard({ prisma: app })(new Request("http://app.example/metrics"))).text();
+      expect(await metrics()).toContain('prisma_tasks_ready_tasks{queue="emails"} 1');
+
+      await app.taskResult.update({ where: { id: email.id }, data: { status: "FAILED", finishedAt: new Date() } });
+
+      const drained = await metrics();
+      expect(drained).toContain('prisma_tasks_ready_tasks{queue="emails"} 0');
+      expect(drained).toContain('prisma_tasks_oldest_ready_age_seconds{queue="emails"} 0');
+      expect(drained).toContain('prisma_tasks_tasks{queue="emails",status="NEW"} 0');
+      expect(drained).toContain('prisma_tasks_tasks{queue="emails",status="FAILED"} 1');
+    } finally {
+      await closeApp();
+    }
   });
 
   test("refuses a client that withTasks did not extend, saying how to fix it", async () => {

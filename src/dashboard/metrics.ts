@@ -28,24 +28,29 @@ export async function metricsText(source: DashboardSource, now = new Date()): Pr
     queries.queueBacklog(sql, now),
     queries.recentActivity(sql, new Date(now.getTime() - ACTIVITY_WINDOW_MS)),
   ]);
+  // Every queue with tasks gets its backlog series, 0 once drained: a series that vanished would read as "no data"
+  // to an alert on the backlog, not as an empty queue.
+  const backlogOf = new Map(backlog.map((queue) => [queue.queueName, queue]));
+  const queues = [...new Set([...backlogOf.keys(), ...counts.map((count) => count.queueName)])].sort();
+  const queueBacklog = queues.map((queueName) => backlogOf.get(queueName) ?? { queueName, ready: 0, scheduled: 0, oldestReadyAt: null });
   const families = [
     family(
       "prisma_tasks_tasks",
       "Tasks in task_results by queue and status. On large PostgreSQL tables COMPLETE is the planner's estimate.",
       [
-        ...backlog.map((queue) => ({ labels: { queue: queue.queueName, status: "NEW" }, value: queue.ready + queue.scheduled })),
+        ...queueBacklog.map((queue) => ({ labels: { queue: queue.queueName, status: "NEW" }, value: queue.ready + queue.scheduled })),
         ...counts.map((count) => ({ labels: { queue: count.queueName, status: count.status }, value: count.count })),
       ],
     ),
     family(
       "prisma_tasks_ready_tasks",
       "NEW tasks that are due: each queue's backlog.",
-      backlog.map((queue) => ({ labels: { queue: queue.queueName }, value: queue.ready })),
+      queueBacklog.map((queue) => ({ labels: { queue: queue.queueName }, value: queue.ready })),
     ),
     family(
       "prisma_tasks_oldest_ready_age_seconds",
       "How long the oldest due NEW task of each queue has waited (0 when none is due).",
-      backlog.map((queue) => ({
+      queueBacklog.map((queue) => ({
         labels: { queue: queue.queueName },
         value: queue.oldestReadyAt ? Math.max(0, (now.getTime() - queue.oldestReadyAt.getTime()) / 1000) : 0,
       })),
