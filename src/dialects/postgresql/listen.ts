@@ -7,7 +7,11 @@ import { quoteIdentifier } from "./names.js";
 const MAX_BACKOFF_MS = 10_000;
 
 class Listener implements WakeUps {
-  #client: import("pg").Client | undefined;
+  /**
+   * The connection being opened or open. Events of any other (one given up on, or ended) are ignored: acting on a
+   * late error of an old connection would schedule a second reconnect and leave two connections listening.
+   */
+  #current: import("pg").Client | undefined;
   #stopped = false;
   #failures = 0;
   #retry: NodeJS.Timeout | undefined;
@@ -24,8 +28,8 @@ class Listener implements WakeUps {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
-    const client = this.#client;
-    this.#client = undefined;
+    const client = this.#current;
+    this.#current = undefined;
     await client?.end().catch(() => {});
   }
 
@@ -35,6 +39,7 @@ class Listener implements WakeUps {
     try {
       const { default: pg } = await import("pg");
       client = new pg.Client(this.connection);
+      this.#current = client;
       const connecting = client;
       client.on("notification", (message) => {
         if (message.channel === this.cancelChannel) {
@@ -52,11 +57,12 @@ class Listener implements WakeUps {
       this.#lost(client, error);
       return;
     }
+    // Lost while connecting: #lost ended it and scheduled the next try.
+    if (this.#current !== client) return;
     if (this.#stopped) {
       await client.end().catch(() => {});
       return;
     }
-    this.#client = client;
     if (this.#failures > 0) {
       this.log({ level: "info", event: "listen-restored", message: "listening for new tasks again" });
     }
@@ -67,9 +73,9 @@ class Listener implements WakeUps {
   }
 
   #lost(client: import("pg").Client | undefined, error: unknown): void {
-    if (this.#stopped || (this.#client !== undefined && this.#client !== client)) return;
-    if (this.#client === undefined && this.#retry !== undefined) return;
-    this.#client = undefined;
+    // `client` is undefined only when no connection could be made at all (pg failed to load).
+    if (this.#stopped || client !== this.#current) return;
+    this.#current = undefined;
     client?.removeAllListeners("end");
     client?.end().catch(() => {});
     this.#failures++;
