@@ -2,6 +2,7 @@
 // SQLite (across processes and transactions), and held in memory by the dummy and immediate backends.
 import { spawn } from "node:child_process";
 import { afterAll, describe, expect, test } from "vitest";
+import { createDashboard } from "../src/dashboard/index.js";
 import { InvalidTask, TaskStatus, UniqueKeyHeld, task, type AnyTask } from "../src/index.js";
 import { runtimeOf } from "../src/tasks-client.js";
 import { runUntilIdle } from "../src/testing.js";
@@ -155,6 +156,28 @@ describe.each(["postgresql", "sqlite"] as const)("unique tasks on %s", (provider
     expect((refused as Error).message).toContain(retried.ids[0]);
     expect((await left.refresh()).status).toBe(TaskStatus.CANCELLED);
     expect(await prisma.$tasks.enqueue(syncAccount, { accountId: 9 })).toMatchObject({ id: retried.ids[0], deduplicated: true });
+  });
+});
+
+describe("unique tasks in the dashboard", () => {
+  test("a retry refused because another task holds the key says so on the task's page", async () => {
+    const { prisma } = await freshApp("sqlite");
+    const cancelled = await prisma.$tasks.enqueue(syncAccount, { accountId: 5 });
+    await cancelled.cancel();
+    await prisma.$tasks.enqueue(syncAccount, { accountId: 5 });
+    const dashboard = createDashboard({ prisma });
+    const token = "a".repeat(64);
+    const posted = await dashboard(
+      new Request(`http://app.example/tasks/${cancelled.id}/retry`, {
+        method: "POST",
+        headers: { cookie: `prisma_tasks_csrf=${token}`, origin: "http://app.example", "content-type": "application/x-www-form-urlencoded" },
+        body: `csrf=${token}`,
+      }),
+    );
+    expect(posted.status).toBe(303);
+    const page = await dashboard(new Request(new URL(posted.headers.get("location")!, "http://app.example")));
+    expect(await page.text()).toContain("Not retried: another task with the same unique key is waiting or running.");
+    expect((await cancelled.refresh()).status).toBe(TaskStatus.CANCELLED);
   });
 });
 
