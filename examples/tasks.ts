@@ -46,4 +46,18 @@ export const chargeCard = task(
   },
 );
 
-export const allTasks = [sendWelcomeEmail, generateReport, chargeCard];
+export const syncProfile = task(
+  {
+    name: "accounts.syncProfile",
+    args: z.object({ userId: z.number().int(), reason: z.string() }),
+    // One waiting sync per user: a later enqueue gives it its args instead of adding another (see Unique tasks).
+    unique: { key: ({ userId }) => `profile:${userId}`, onConflict: "replace" },
+  },
+  async ({ userId, reason }) => {
+    const user = await db.user.findUniqueOrThrow({ where: { id: userId } });
+    // ...send the profile to your CRM here...
+    return { synced: user.email, reason };
+  },
+);
+
+export const allTasks = [sendWelcomeEmail, generateReport, chargeCard, syncProfile];

@@ -18,6 +18,7 @@ import {
   createReference,
   drainWithSettings,
   enqueueInTransaction,
+  enqueueKeyed,
   prismaTasksPeer,
 } from "./bench/prisma-tasks.js";
 import { cell, median, percentile, ratio, table, type Runs } from "./bench/report.js";
@@ -111,6 +112,10 @@ async function measureEnqueue(peer: QueuePeer): Promise<void> {
   record("enqueue-single", peer.name, await peer.enqueueSingle(url, n));
   if (peer !== prismaTasksPeer) return;
   url = await freshDatabase(peer);
+  record("enqueue-keyed", peer.name, await enqueueKeyed(url, n, "free"));
+  url = await freshDatabase(peer);
+  record("enqueue-keyed-held", peer.name, await enqueueKeyed(url, n, "held"));
+  url = await freshDatabase(peer);
   record("enqueue-tx", peer.name, await enqueueInTransaction(url, n));
   url = await freshDatabase(peer);
   record("create", peer.name, await createReference(url, n, false));
@@ -180,6 +185,8 @@ function printReport(): void {
     ["drain-backlog-empty", "  same round, empty table (tasks/s)"],
     ["backlog-slowdown", "  backlog / empty (1.00 = no slowdown)"],
     ["enqueue-single", "enqueue, sequential singles (tasks/s)"],
+    ["enqueue-keyed", "  the same with a unique key, each new (tasks/s)"],
+    ["enqueue-keyed-held", "  the same with a held key: deduplicated (enqueues/s)"],
     ["enqueue-tx", "enqueue, each in its own $transaction (tasks/s)"],
     ["enqueue-bulk", "enqueue, bulk (tasks/s)"],
     ["create", "  reference: prisma.taskResult.create (rows/s)"],
@@ -213,6 +220,10 @@ function printReport(): void {
   const enqueue = results.get("enqueue-single")?.get(ours);
   if (create && enqueue) {
     console.log(`\nprisma-tasks single enqueue runs at ${((median(enqueue) / median(create)) * 100).toFixed(0)}% of a plain create's rate.`);
+  }
+  const keyed = results.get("enqueue-keyed")?.get(ours);
+  if (keyed && enqueue) {
+    console.log(`prisma-tasks single enqueue with a unique key runs at ${(median(keyed) / median(enqueue)).toFixed(2)}x the rate of one without.`);
   }
 }
 

@@ -357,6 +357,27 @@ export class TaskNotRetryable extends TasksError {
   }
 }
 
+/** retry() found the task's unique key held by another task: waiting, or running under unique.while "unfinished". */
+export class UniqueKeyHeld extends TasksError {
+  readonly id: string;
+  readonly taskName: string;
+  readonly uniqueKey: string;
+  /** The task that holds the key. */
+  readonly holderId: string;
+
+  constructor(task: { id: string; taskName: string; uniqueKey: string }, holder: { id: string; status: string }) {
+    super(
+      `Task "${task.taskName}" result "${task.id}" cannot be retried: its unique key ${describeValue(task.uniqueKey)} is ` +
+        `held by task ${holder.id} (${holder.status}). Fix: let ${holder.id} finish (or cancel it) and retry then, or ` +
+        `leave this one as it is: ${holder.id} does the same work.`,
+    );
+    this.id = task.id;
+    this.taskName = task.taskName;
+    this.uniqueKey = task.uniqueKey;
+    this.holderId = holder.id;
+  }
+}
+
 /** cancelMany or retryMany was given a filter it cannot use. */
 export class InvalidTaskFilter extends TasksError {
   readonly field: string;

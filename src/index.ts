@@ -19,12 +19,13 @@ export {
   TaskTimeout,
   TasksError,
   TransactionClosed,
+  UniqueKeyHeld,
   UnknownBackend,
   UnknownTask,
   WorkerLost,
 } from "./errors.js";
 export { TaskStatus } from "./result.js";
-export type { TaskError, TaskResult } from "./result.js";
+export type { EnqueueOutcome, TaskError, TaskResult } from "./result.js";
 export { defaultRetryDelay, task } from "./task.js";
 export type {
   AnyTask,
@@ -39,6 +40,9 @@ export type {
   TaskOptions,
   TaskOptionsBase,
   TaskOverrides,
+  UniqueConflict,
+  UniqueOptions,
+  UniqueWhile,
 } from "./task.js";
 export { withTasks } from "./extension.js";
 export type { TasksConfig } from "./extension.js";

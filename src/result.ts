@@ -43,7 +43,15 @@ export interface TaskResultData<A = unknown, R = unknown> {
   errors: TaskError[];
   /** When a cancel was asked for; on a RUNNING task, the attempt ends CANCELLED unless it completes first. */
   cancelRequestedAt: Date | null;
+  /** The unique key it was enqueued with (uniqueKey or the task's unique.key), or null. */
+  uniqueKey: string | null;
 }
+
+/**
+ * What an enqueue did with one task: stored it, or found its unique key held by another task, which it returned as it
+ * was (deduplicated) or with this enqueue's args, priority and runAfter (replaced).
+ */
+export type EnqueueOutcome = "stored" | "deduplicated" | "replaced";
 
 /** Where `refresh()` re-reads a result from: the backend that stored it; `cancel()` and `retry()` act through it. */
 export interface ResultSource {
@@ -59,10 +67,13 @@ const FINISHED: ReadonlySet<TaskStatus> = new Set([TaskStatus.COMPLETE, TaskStat
 export class TaskResult<A = unknown, R = unknown> {
   #data: TaskResultData<A, R>;
   readonly #source: ResultSource | undefined;
+  readonly #outcome: EnqueueOutcome;
 
-  constructor(data: TaskResultData<A, R>, source?: ResultSource) {
+  /** `outcome`: what the enqueue that returns this result did; "stored" for results read back. */
+  constructor(data: TaskResultData<A, R>, source?: ResultSource, outcome: EnqueueOutcome = "stored") {
     this.#data = snapshot(data);
     this.#source = source;
+    this.#outcome = outcome;
   }
 
   get id(): string {
@@ -115,6 +126,17 @@ export class TaskResult<A = unknown, R = unknown> {
   }
   get cancelRequestedAt(): Date | null {
     return this.#data.cancelRequestedAt;
+  }
+  get uniqueKey(): string | null {
+    return this.#data.uniqueKey;
+  }
+  /** The enqueue that returned this result stored nothing: another task held the unique key, and this is that task. */
+  get deduplicated(): boolean {
+    return this.#outcome === "deduplicated";
+  }
+  /** The enqueue that returned this result gave its args, priority and runAfter to the waiting task that held the key. */
+  get replaced(): boolean {
+    return this.#outcome === "replaced";
   }
 
   /** What the task returned. Throws while the task is not COMPLETE, so `null` always means the task returned null. */

@@ -26,7 +26,38 @@ export interface TaskOverrides {
   backend?: string;
 }
 
-export type EnqueueOptions = TaskOverrides;
+/** Which statuses of a task hold its unique key: "queued", NEW only; "unfinished", NEW and RUNNING. */
+export type UniqueWhile = "queued" | "unfinished";
+/** What an enqueue whose key is held does: "skip" stores nothing; "replace" updates the waiting task instead. */
+export type UniqueConflict = "skip" | "replace";
+
+/**
+ * At most one task of this name per key is waiting (or, with `while: "unfinished"`, waiting or running); another
+ * enqueue with the key returns that task, `deduplicated` (or `replaced`). The database enforces it.
+ */
+export interface UniqueOptions<O = any> {
+  /**
+   * The key of an enqueue, from its args as the task's function receives them (after the schema). Without it, only
+   * enqueues given a `uniqueKey` have one.
+   */
+  key?: (args: O) => string;
+  /** Default "queued". */
+  while?: UniqueWhile;
+  /** Default "skip". "replace" updates a NEW holder's args, priority and runAfter; a RUNNING one is left as it is. */
+  onConflict?: UniqueConflict;
+}
+
+/** A task's unique options, checked, defaults applied. `key` is absent when only enqueue's uniqueKey gives keys. */
+export interface UniqueRule {
+  readonly key: ((args: any) => string) | undefined;
+  readonly while: UniqueWhile;
+  readonly onConflict: UniqueConflict;
+}
+
+export interface EnqueueOptions extends TaskOverrides {
+  /** This enqueue's unique key: overrides the task's `unique.key`; `while` and `onConflict` stay the task's. */
+  uniqueKey?: string;
+}
 
 export interface TaskOptionsBase extends TaskOverrides {
   /** Stored in each row and how a worker finds the function: unique and stable across deploys. */
@@ -41,6 +72,7 @@ export interface TaskOptionsBase extends TaskOverrides {
 export interface TaskOptions<S extends z.ZodType = z.ZodType> extends TaskOptionsBase {
   /** Checked at enqueue and again before running. */
   args?: S;
+  unique?: UniqueOptions;
 }
 
 /** The task's function. Its context carries the args as enqueued; its return type is left open so it can be inferred. */
@@ -54,6 +86,7 @@ export interface TaskDefinition<A, R, O> {
   readonly maxAttempts: number;
   readonly retryDelay: RetryDelay;
   readonly timeoutMs: number | undefined;
+  readonly unique: UniqueRule | undefined;
 }
 
 /** Where and when this variant runs by default. */
@@ -81,7 +114,12 @@ const TASK_DEFAULTS = {
 } as const;
 
 const OVERRIDE_KEYS = ["queueName", "priority", "runAfter", "backend"] as const;
-const OPTION_KEYS = new Set<string>([...OVERRIDE_KEYS, "name", "args", "maxAttempts", "retryDelay", "timeoutMs"]);
+const ENQUEUE_KEYS = [...OVERRIDE_KEYS, "uniqueKey"] as const;
+const OPTION_KEYS = new Set<string>([...OVERRIDE_KEYS, "name", "args", "maxAttempts", "retryDelay", "timeoutMs", "unique"]);
+const UNIQUE_WHILE: readonly UniqueWhile[] = ["queued", "unfinished"];
+const UNIQUE_CONFLICT: readonly UniqueConflict[] = ["skip", "replace"];
+/** The unique_key column's width on PostgreSQL. */
+const MAX_UNIQUE_KEY_LENGTH = 200;
 
 const HOUR_MS = 60 * 60 * 1000;
 /** setTimeout fires at once for longer delays, so a longer timeout would abort every task immediately. */
@@ -106,6 +144,7 @@ export class Task<A = unknown, R = unknown, O = A> {
   readonly maxAttempts: number;
   readonly retryDelay: RetryDelay;
   readonly timeoutMs: number | undefined;
+  readonly unique: UniqueRule | undefined;
   readonly argsSchema: z.ZodType<O, A> | undefined;
   readonly fn: TaskFunction<A, O, R>;
 
@@ -117,6 +156,7 @@ export class Task<A = unknown, R = unknown, O = A> {
     this.maxAttempts = definition.maxAttempts;
     this.retryDelay = definition.retryDelay;
     this.timeoutMs = definition.timeoutMs;
+    this.unique = definition.unique;
     this.queueName = placement.queueName;
     this.priority = placement.priority;
     this.backend = placement.backend;
@@ -186,12 +226,12 @@ const definitions = new WeakMap<AnyTask, TaskDefinition<unknown, unknown, unknow
 
 /** Defines a task whose args are checked by a zod schema; the function receives the schema's output. */
 export function task<S extends z.ZodType, R>(
-  options: TaskOptionsBase & { args: S },
+  options: TaskOptionsBase & { args: S; unique?: UniqueOptions<z.output<S>> },
   fn: (args: z.output<S>, ctx: TaskContext<z.input<S>>) => R,
 ): Task<z.input<S>, Awaited<R>, z.output<S>>;
 /** Defines a task without a schema; the function's first parameter type is the args type. */
 export function task<A = void, R = unknown>(
-  options: TaskOptionsBase & { args?: undefined },
+  options: TaskOptionsBase & { args?: undefined; unique?: UniqueOptions<A> },
   fn: (args: A, ctx: TaskContext<A>) => R,
 ): Task<A, Awaited<R>>;
 export function task(options: TaskOptions, fn: TaskFunction<unknown, unknown, unknown>): AnyTask {
@@ -229,6 +269,7 @@ export function task(options: TaskOptions, fn: TaskFunction<unknown, unknown, un
     maxAttempts: checkMaxAttempts(name, options.maxAttempts),
     retryDelay: checkRetryDelay(name, options.retryDelay),
     timeoutMs: checkTimeoutMs(name, options.timeoutMs),
+    unique: checkUnique(name, options.unique),
   };
   return new Task(definition, {
     queueName: overrides.queueName ?? TASK_DEFAULTS.queueName,
@@ -240,7 +281,21 @@ export function task(options: TaskOptions, fn: TaskFunction<unknown, unknown, un
 
 /** Checks the options given to enqueue; unknown keys are refused so a typo never silently changes nothing. */
 export function validateEnqueueOptions(taskName: string, options: unknown): EnqueueOptions {
-  return checkOverrides(taskName, options, "enqueue options");
+  const checked: EnqueueOptions = checkOverrides(taskName, options, "enqueue options", ENQUEUE_KEYS);
+  const uniqueKey = (options as { uniqueKey?: unknown } | undefined)?.uniqueKey;
+  if (uniqueKey !== undefined) checked.uniqueKey = checkUniqueKey(taskName, "uniqueKey", uniqueKey);
+  return checked;
+}
+
+/**
+ * The unique key of an enqueue of `task` with these args (parsed by its schema), or null when it has none: the
+ * enqueue's uniqueKey, else the task's unique.key. `index` is the position in an enqueueMany list.
+ */
+export function uniqueKeyOf(task: AnyTask, args: unknown, uniqueKey: string | undefined, index?: number): string | null {
+  if (uniqueKey !== undefined) return uniqueKey;
+  const key = task.unique?.key;
+  if (key === undefined) return null;
+  return checkUniqueKey(task.name, index === undefined ? "unique.key(args)" : `unique.key(argsList[${index}])`, key(args));
 }
 
 /** The tasks a client or worker knows, by name. */
@@ -293,8 +348,11 @@ function pick(options: object, keys: readonly string[]): Record<string, unknown>
   return picked;
 }
 
-/** Shared by task(), using() and enqueue: the same four options obey the same rules everywhere. */
-function checkOverrides(taskName: string, options: unknown, where: string): TaskOverrides {
+/**
+ * Shared by task(), using() and enqueue: the same four options obey the same rules everywhere. `accepted`: the keys
+ * `where` takes (enqueue also takes uniqueKey, which its caller checks).
+ */
+function checkOverrides(taskName: string, options: unknown, where: string, accepted: readonly string[] = OVERRIDE_KEYS): TaskOverrides {
   if (options === undefined) return {};
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new InvalidTask({
@@ -306,12 +364,12 @@ function checkOverrides(taskName: string, options: unknown, where: string): Task
   }
   const record = options as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(OVERRIDE_KEYS as readonly string[]).includes(key)) {
+    if (!accepted.includes(key)) {
       throw new InvalidTask({
         taskName,
         field: key,
         value: record[key],
-        rule: `is not accepted by ${where}; it accepts only ${OVERRIDE_KEYS.join(", ")}`,
+        rule: `is not accepted by ${where}; it accepts only ${accepted.join(", ")}`,
       });
     }
   }
@@ -438,4 +496,32 @@ function checkArgsSchema(taskName: string, value: unknown): z.ZodType | undefine
     });
   }
   return value as z.ZodType;
+}
+
+function checkUniqueKey(taskName: string, field: string, value: unknown): string {
+  if (typeof value !== "string" || value === "" || value.length > MAX_UNIQUE_KEY_LENGTH) {
+    throw new InvalidTask({
+      taskName,
+      field,
+      value,
+      rule: `must be a non-empty string of at most ${MAX_UNIQUE_KEY_LENGTH} characters, such as "sync:42"`,
+    });
+  }
+  return value;
+}
+
+function checkUnique(taskName: string, value: unknown): UniqueRule | undefined {
+  if (value === undefined) return undefined;
+  const fail = (field: string, got: unknown, rule: string): never => {
+    throw new InvalidTask({ taskName, field: `unique${field}`, value: got, rule });
+  };
+  if (typeof value !== "object" || value === null) {
+    return fail("", value, 'must be an object such as { key: (args) => `sync:${args.accountId}`, while: "queued" }');
+  }
+  const { key, while: holdWhile = "queued", onConflict = "skip", ...rest } = value as Record<string, unknown>;
+  for (const extra of Object.keys(rest)) fail(`.${extra}`, rest[extra], "is not a unique option; the options are key, while, onConflict");
+  if (key !== undefined && typeof key !== "function") fail(".key", key, "must be a function (args) => string, such as (args) => `sync:${args.accountId}`");
+  if (!UNIQUE_WHILE.includes(holdWhile as UniqueWhile)) fail(".while", holdWhile, 'must be "queued" (NEW) or "unfinished" (NEW or RUNNING)');
+  if (!UNIQUE_CONFLICT.includes(onConflict as UniqueConflict)) fail(".onConflict", onConflict, 'must be "skip" or "replace"');
+  return { key: key as UniqueRule["key"], while: holdWhile as UniqueWhile, onConflict: onConflict as UniqueConflict };
 }

@@ -15,7 +15,17 @@ import { newTaskId } from "./ids.js";
 import type { Reporter } from "./reporter.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
-import { parseArgs, resolveRunAfter, validateEnqueueOptions, type AnyTask, type ArgsOf, type EnqueueOptions, type ReturnOf, type TaskRegistry } from "./task.js";
+import {
+  parseArgs,
+  resolveRunAfter,
+  uniqueKeyOf,
+  validateEnqueueOptions,
+  type AnyTask,
+  type ArgsOf,
+  type EnqueueOptions,
+  type ReturnOf,
+  type TaskRegistry,
+} from "./task.js";
 import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
 
 /** enqueue's arguments after the task: args may be left out when the task takes none. */
@@ -252,8 +262,10 @@ export class TasksClient {
     checkCapabilities(backend, placed, checked.runAfter ?? placed.runAfter);
     const enqueuedAt = new Date();
     const runAfter = resolveRunAfter(placed, enqueuedAt, checked.runAfter);
+    const unique = { while: placed.unique?.while ?? "queued", onConflict: placed.unique?.onConflict ?? "skip" } as const;
     const prepared: PreparedTask[] = argsList.map((args, index) => {
-      parseArgs(placed, args, many ? index : undefined);
+      const parsed = parseArgs(placed, args, many ? index : undefined);
+      const uniqueKey = uniqueKeyOf(placed, parsed, checked.uniqueKey, many ? index : undefined);
       return {
         id: newTaskId(enqueuedAt.getTime()),
         task: placed,
@@ -266,14 +278,18 @@ export class TasksClient {
         runAfter,
         enqueuedAt,
         maxAttempts: placed.maxAttempts,
+        uniqueKey,
+        uniqueWhile: uniqueKey === null ? null : unique.while,
+        onConflict: unique.onConflict,
       };
     });
     return { backend, prepared };
   }
 
+  /** onEnqueued for the tasks stored: a deduplicated or replaced result is a task enqueued before. */
   async #notifyEnqueued(results: readonly TaskResult[]): Promise<void> {
     const hook = this.#runtime.hooks.onEnqueued;
     if (!hook) return;
-    for (const result of results) await hook(result);
+    for (const result of results) if (!result.deduplicated && !result.replaced) await hook(result);
   }
 }

@@ -23,6 +23,7 @@ function resultData(overrides: Partial<TaskResultData<{ userId: number }, string
     returnValue: undefined,
     errors: [],
     cancelRequestedAt: null,
+    uniqueKey: null,
     ...overrides,
   };
   return data;

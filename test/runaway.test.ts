@@ -97,6 +97,7 @@ describe("an attempt whose function ignores its aborted signal", () => {
       returnValue: null,
       errors: [],
       cancelRequestedAt: null,
+      uniqueKey: null,
       lockedBy: "unit",
     };
   }

@@ -11,7 +11,7 @@ import { Worker, withTasks } from "../../src/index.js";
 import { applyMigrations } from "../db/migrations.js";
 import { drainResult, runWorkers, sleep, withClient, withTimeout } from "./peers/common.js";
 import type { DrainOptions, QueuePeer } from "./peers/types.js";
-import { benchTasks, latency, latencySink, noop } from "./tasks.js";
+import { benchTasks, keyedNoop, latency, latencySink, noop } from "./tasks.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 // The worker processes run compiled JavaScript, as a deployed app does (and as the peers' workers do): no tsx loader.
@@ -195,6 +195,14 @@ export const prismaTasksPeer: QueuePeer = {
 /** prisma-tasks only: n enqueues, each in its own interactive transaction; tasks/s. */
 export async function enqueueInTransaction(url: string, n: number): Promise<number> {
   return withPrisma(connectWithTasks(url), (prisma) => rate(n, () => prisma.$transaction(async (tx) => tx.$tasks.enqueue(noop))));
+}
+
+/**
+ * prisma-tasks only: n sequential enqueues with a unique key; tasks/s. "free": each key is new, so each enqueue stores
+ * its task (one statement); "held": every key is held by the first task, so each later enqueue is deduplicated.
+ */
+export async function enqueueKeyed(url: string, n: number, keys: "free" | "held"): Promise<number> {
+  return withPrisma(connectWithTasks(url), (prisma) => rate(n, (i) => prisma.$tasks.enqueue(keyedNoop, keys === "free" ? i : 0)));
 }
 
 /** The row an enqueue of bench.noop writes, as a plain Prisma create: the floor for one enqueue. */

@@ -1,4 +1,5 @@
-// The tasks the benchmark enqueues: a no-op like the peers' `async () => {}`, and one that reports its start delay.
+// The tasks the benchmark enqueues: a no-op like the peers' `async () => {}` (also with a unique key), and one that
+// reports its start delay.
 import { task } from "../../src/index.js";
 
 export const noop = task({ name: "bench.noop" }, async () => {});
@@ -11,4 +12,7 @@ export const latency = task<{ t: number }>({ name: "bench.latency" }, async ({ t
   latencySink.record?.(Date.now() - t);
 });
 
-export const benchTasks = [noop, latency];
+/** The no-op with a unique key per argument: what an enqueue with a key costs beside one without. */
+export const keyedNoop = task({ name: "bench.keyedNoop", unique: { key: (n: number) => `noop:${n}` } }, async () => {});
+
+export const benchTasks = [noop, latency, keyedNoop];

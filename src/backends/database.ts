@@ -1,11 +1,12 @@
 // The database backend: tasks are rows in task_results, inserted through the caller's client or transaction.
-import { BULK_BATCH, type TaskFilter } from "../control.js";
+import { BULK_BATCH, RETRYABLE, type TaskFilter } from "../control.js";
 import type { BackendTaskFilter, Dialect, SqlClient, StoredTask } from "../dialects/types.js";
-import { TaskNotRetryable, TaskResultDoesNotExist } from "../errors.js";
-import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
+import { TaskNotRetryable, TaskResultDoesNotExist, UniqueKeyHeld } from "../errors.js";
+import { TaskResult, TaskStatus, type EnqueueOutcome, type ResultSource, type TaskResultData } from "../result.js";
 import { currentTransaction } from "../transaction.js";
 import { enqueuedData, resultData } from "./stored.js";
 import type { Backend, PreparedTask } from "./types.js";
+import { enqueueDistinct, keyOf, type Enqueued } from "./unique.js";
 
 export class DatabaseBackend implements Backend {
   readonly kind = "database";
@@ -35,8 +36,13 @@ export class DatabaseBackend implements Backend {
   }
 
   async enqueue(tasks: readonly PreparedTask[], client: SqlClient): Promise<TaskResult[]> {
-    await this.#dialect.insertTasks(client, tasks);
-    return tasks.map((prepared) => this.pending(prepared));
+    // A batch is keyed as a whole (its task's unique.key, or enqueue's uniqueKey) or not at all.
+    if (tasks[0]?.uniqueKey === null) {
+      await this.#dialect.insertTasks(client, tasks);
+      return tasks.map((prepared) => this.pending(prepared));
+    }
+    const enqueued = await enqueueDistinct(tasks, (distinct) => this.#enqueueKeyed(client, distinct));
+    return enqueued.map(([data, outcome]) => new TaskResult(data, this.#source, outcome));
   }
 
   pending(prepared: PreparedTask): TaskResult {
@@ -67,9 +73,10 @@ export class DatabaseBackend implements Backend {
   }
 
   /**
-   * Acts on this backend's matching rows a batch at a time, until a batch comes back short; dry, only lists them.
-   * A short batch means no free matching row is left: PostgreSQL's SKIP LOCKED passes over rows another transaction
-   * holds and goes on filling the batch from the rest, so only held rows are left out, as a claim's rows would be.
+   * Acts on this backend's matching rows a batch at a time, until a batch changes nothing; dry, only lists them, until
+   * a page comes back short. PostgreSQL's SKIP LOCKED passes over rows another transaction holds (a claim's, say) and
+   * goes on filling the batch from the rest, so only such rows are left out. Each change takes its rows out of the
+   * filter (NEW becomes CANCELLED, a RUNNING row gets its cancel recorded, a retried one becomes NEW), so it ends.
    */
   async #bulk(filter: TaskFilter, dryRun: boolean, act: (client: SqlClient, filter: BackendTaskFilter) => Promise<string[]>): Promise<string[]> {
     const client = this.#current();
@@ -80,8 +87,41 @@ export class DatabaseBackend implements Backend {
         ? await this.#dialect.matchingTasks(client, mine, ids.at(-1), BULK_BATCH)
         : await act(client, mine);
       ids.push(...batch);
-      if (batch.length < BULK_BATCH) return ids;
+      // A retry may leave some of a full batch as they are (tasks that share a unique key), so only an empty batch
+      // says that nothing is left to act on.
+      if (dryRun ? batch.length < BULK_BATCH : batch.length === 0) return ids;
     }
+  }
+
+  /**
+   * Keyed tasks, one per key: each is stored where its key is free, else the task that holds the key is replaced (a
+   * NEW one, with onConflict "replace") or returned. A holder may start or end between two statements (a claim frees a
+   * "queued" key; a replace may find a holder committed after its snapshot), so a task left with neither goes round
+   * again; each round, another transaction has changed the key's holder meanwhile.
+   */
+  async #enqueueKeyed(client: SqlClient, tasks: readonly PreparedTask[]): Promise<Enqueued<TaskResultData>[]> {
+    const settled = new Map<PreparedTask, Enqueued<TaskResultData>>();
+    const settle = (pending: readonly PreparedTask[], holders: readonly StoredTask[], outcome: EnqueueOutcome) => {
+      const byKey = new Map(holders.map((holder) => [keyOf(holder), holder]));
+      for (const task of pending) {
+        const holder = byKey.get(keyOf(task));
+        if (holder) settled.set(task, [resultData(holder), outcome]);
+      }
+      return pending.filter((task) => !settled.has(task));
+    };
+    let pending = tasks;
+    while (pending.length > 0) {
+      const stored = new Set(await this.#dialect.insertUniqueTasks(client, pending));
+      for (const task of pending) if (stored.has(task.id)) settled.set(task, [enqueuedData(task), "stored"]);
+      pending = pending.filter((task) => !settled.has(task));
+      const replacing = pending[0]?.onConflict === "replace";
+      if (replacing) pending = settle(pending, await this.#dialect.replaceHeldTasks(client, pending), "replaced");
+      if (pending.length === 0) break;
+      const holders = await this.#dialect.findKeyHolders(client, pending);
+      // A NEW holder that the replace did not find came after it: the next round replaces it.
+      pending = settle(pending, replacing ? holders.filter((holder) => holder.status !== TaskStatus.NEW) : holders, "deduplicated");
+    }
+    return tasks.map((task) => settled.get(task)!);
   }
 
   async #cancel(id: string): Promise<StoredTask | undefined> {
@@ -95,8 +135,12 @@ export class DatabaseBackend implements Backend {
     const retried = await this.#dialect.retryTask(client, id);
     if (retried) return retried;
     const stored = await this.#dialect.fetchTask(client, id);
-    if (stored) throw new TaskNotRetryable(id, stored.status, stored.taskName);
-    return undefined;
+    if (!stored) return undefined;
+    if (!RETRYABLE.includes(stored.status)) throw new TaskNotRetryable(id, stored.status, stored.taskName);
+    const [holder] = stored.uniqueKey === null ? [] : await this.#dialect.findKeyHolders(client, [stored]);
+    if (holder) throw new UniqueKeyHeld({ ...stored, uniqueKey: stored.uniqueKey! }, holder);
+    // Its key's holder ended between the two statements, or another retry of it won: try again.
+    return this.#retry(id);
   }
 
   #result(stored: StoredTask): TaskResult {

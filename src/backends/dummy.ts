@@ -1,11 +1,13 @@
 // The dummy backend: records what was enqueued (after commit, in a transaction) and runs nothing; for tests.
-// What it records stays until clear(): reading it back is its purpose. Cancel and retry change the record.
+// What it records stays until clear(): reading it back is its purpose. Cancel and retry change the record. Unique keys
+// hold as in the database: nothing runs here, so a key is held by the recorded NEW task that has it.
 import { matchesFilter, type TaskFilter } from "../control.js";
-import { TaskResultDoesNotExist } from "../errors.js";
-import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
+import { TaskResultDoesNotExist, UniqueKeyHeld } from "../errors.js";
+import { TaskResult, TaskStatus, type ResultSource, type TaskResultData } from "../result.js";
 import { atCommit, cancelled, checkRetryable, retried } from "./in-process.js";
 import { enqueuedData } from "./stored.js";
 import type { Backend, PreparedTask } from "./types.js";
+import { enqueueDistinct, type Enqueued } from "./unique.js";
 
 export class DummyBackend implements Backend {
   readonly kind = "dummy";
@@ -30,11 +32,8 @@ export class DummyBackend implements Backend {
   ) {}
 
   async enqueue(tasks: readonly PreparedTask[]): Promise<TaskResult[]> {
-    return tasks.map((prepared) => {
-      const data = enqueuedData(prepared);
-      this.#recorded.set(data.id, data);
-      return new TaskResult(data, this.#source);
-    });
+    const enqueued = await enqueueDistinct(tasks, async (distinct) => distinct.map((prepared) => this.#record(prepared)));
+    return enqueued.map(([data, outcome]) => new TaskResult(data, this.#source, outcome));
   }
 
   pending(prepared: PreparedTask): TaskResult {
@@ -60,8 +59,9 @@ export class DummyBackend implements Backend {
     return this.#actOnMatching(filter, dryRun, (data) => this.#cancel(data));
   }
 
+  /** As on the database, a task whose key another task holds (one retried just before it, say) is left as it is. */
   retryMany(filter: TaskFilter, dryRun: boolean): Promise<string[]> {
-    return this.#actOnMatching(filter, dryRun, (data) => this.#retry(data));
+    return this.#actOnMatching(filter, dryRun, (data) => this.#retry(data), (data) => this.#holderOf(data) === undefined);
   }
 
   /** Every task enqueued (and committed) since the last clear(), oldest first. Each is NEW (or CANCELLED): nothing runs. */
@@ -71,6 +71,29 @@ export class DummyBackend implements Backend {
 
   clear(): void {
     this.#recorded.clear();
+  }
+
+  /** Records the task, or, when a recorded task holds its key, returns that one (with onConflict "replace", updated). */
+  #record(prepared: PreparedTask): Enqueued<TaskResultData> {
+    const holder = this.#holderOf(prepared);
+    if (holder === undefined) {
+      const data = enqueuedData(prepared);
+      this.#recorded.set(data.id, data);
+      return [data, "stored"];
+    }
+    if (prepared.onConflict === "skip") return [holder, "deduplicated"];
+    const replaced = { ...holder, args: prepared.argsValue, priority: prepared.priority, runAfter: prepared.runAfter };
+    this.#recorded.set(holder.id, replaced);
+    return [replaced, "replaced"];
+  }
+
+  /** The recorded task that holds the key of `task` (the same name and key, NEW), if any. */
+  #holderOf(task: Pick<TaskResultData, "id" | "taskName" | "uniqueKey">): TaskResultData | undefined {
+    if (task.uniqueKey === null) return undefined;
+    for (const data of this.#recorded.values()) {
+      if (data.status === TaskStatus.NEW && data.taskName === task.taskName && data.uniqueKey === task.uniqueKey && data.id !== task.id) return data;
+    }
+    return undefined;
   }
 
   #found(id: string): TaskResultData {
@@ -86,6 +109,8 @@ export class DummyBackend implements Backend {
   #retry(data: TaskResultData): Promise<TaskResultData> {
     // Refused at once, also inside a transaction that would apply the retry only at its commit.
     checkRetryable(data);
+    const holder = this.#holderOf(data);
+    if (holder) throw new UniqueKeyHeld({ ...data, uniqueKey: data.uniqueKey! }, holder);
     return this.#change(data, retried);
   }
 
@@ -100,9 +125,21 @@ export class DummyBackend implements Backend {
     });
   }
 
-  async #actOnMatching(filter: TaskFilter, dryRun: boolean, act: (data: TaskResultData) => Promise<TaskResultData>): Promise<string[]> {
+  /** Acts on the matching tasks that are `eligible` when their turn comes; returns the ids it acted on (dry: would). */
+  async #actOnMatching(
+    filter: TaskFilter,
+    dryRun: boolean,
+    act: (data: TaskResultData) => Promise<TaskResultData>,
+    eligible: (data: TaskResultData) => boolean = () => true,
+  ): Promise<string[]> {
     const matching = [...this.#recorded.values()].filter((data) => matchesFilter(data, filter));
-    if (!dryRun) for (const data of matching) await act(data);
-    return matching.map((data) => data.id);
+    if (dryRun) return matching.map((data) => data.id);
+    const acted: string[] = [];
+    for (const data of matching) {
+      if (!eligible(data)) continue;
+      await act(data);
+      acted.push(data.id);
+    }
+    return acted;
   }
 }

@@ -1,13 +1,16 @@
 // The immediate backend: runs the task in the caller's process before enqueue resolves (after commit, in a
 // transaction; never after a rollback). For tests and scripts. It keeps no results (as Django's, it cannot getResult):
 // each TaskResult reads its own task's run, so a process that enqueues for months holds only the results it keeps.
-// Cancel and retry act through that TaskResult too: there is no id to find a task by.
+// Cancel and retry act through that TaskResult too: there is no id to find a task by. A unique key is held from the
+// enqueue until the task starts ("queued") or ends ("unfinished"), which is before enqueue returns: only enqueues made
+// meanwhile (concurrently, or by the task itself) find it held.
 import { AttemptAbort, runAttempt } from "../attempt.js";
 import type { StoredTask } from "../dialects/types.js";
-import { TaskResult, TaskStatus, type ResultSource, type TaskResultData } from "../result.js";
+import { TaskResult, TaskStatus, type EnqueueOutcome, type ResultSource, type TaskResultData } from "../result.js";
 import { atCommit, cancelled, checkRetryable, retried } from "./in-process.js";
 import { enqueuedData, withOutcome } from "./stored.js";
 import type { Backend, PreparedTask, TaskHooks } from "./types.js";
+import { enqueueDistinct, keyOf, type Enqueued } from "./unique.js";
 
 const IMMEDIATE_WORKER = "immediate";
 
@@ -55,6 +58,10 @@ export class ImmediateBackend implements Backend {
    * what ran after the commit. Weak: an entry goes with its PreparedTask, which nothing holds once the task has run.
    */
   readonly #runs = new WeakMap<PreparedTask, Run>();
+  /** What enqueue did with each task; one whose key was held stands for its holder's run in #runs. */
+  readonly #outcomes = new WeakMap<PreparedTask, EnqueueOutcome>();
+  /** The runs that hold their unique key now, by key. */
+  readonly #holders = new Map<string, Run>();
 
   constructor(
     readonly alias: string,
@@ -65,7 +72,13 @@ export class ImmediateBackend implements Backend {
   }
 
   async enqueue(tasks: readonly PreparedTask[]): Promise<TaskResult[]> {
-    return tasks.map((prepared) => this.pending(prepared));
+    const enqueued = await enqueueDistinct(tasks, async (distinct) => distinct.map((prepared) => this.#take(prepared)));
+    return tasks.map((prepared, index) => {
+      const [run, outcome] = enqueued[index]!;
+      this.#runs.set(prepared, run);
+      this.#outcomes.set(prepared, outcome);
+      return new TaskResult(run.data, run, outcome);
+    });
   }
 
   pending(prepared: PreparedTask): TaskResult {
@@ -73,11 +86,32 @@ export class ImmediateBackend implements Backend {
     return new TaskResult(run.data, run);
   }
 
-  /** Runs each task to its end, retries included (at once, without their delay). */
+  /** Runs each task to its end, retries included (at once, without their delay); one whose key was held runs not. */
   async run(tasks: readonly PreparedTask[]): Promise<TaskResult[]> {
     const results: TaskResult[] = [];
-    for (const prepared of tasks) results.push(await this.#run(prepared, this.#runOf(prepared)));
+    for (const prepared of tasks) {
+      const run = this.#runOf(prepared);
+      const outcome = this.#outcomes.get(prepared) ?? "stored";
+      results.push(outcome === "stored" ? await this.#run(prepared, run) : new TaskResult(run.data, run, outcome));
+    }
     return results;
+  }
+
+  /**
+   * The task's run, holding its key; or the run that holds the key already. That one has started, or starts before its
+   * enqueue returns, so onConflict "replace" cannot give it new args: it is returned as with "skip".
+   */
+  #take(prepared: PreparedTask): Enqueued<Run> {
+    const run = this.#runOf(prepared);
+    if (prepared.uniqueKey === null) return [run, "stored"];
+    const holder = this.#holders.get(keyOf(prepared));
+    if (holder) return [holder, "deduplicated"];
+    this.#holders.set(keyOf(prepared), run);
+    return [run, "stored"];
+  }
+
+  #release(prepared: PreparedTask, run: Run): void {
+    if (prepared.uniqueKey !== null && this.#holders.get(keyOf(prepared)) === run) this.#holders.delete(keyOf(prepared));
   }
 
   #runOf(prepared: PreparedTask): Run {
@@ -87,27 +121,35 @@ export class ImmediateBackend implements Backend {
   }
 
   async #run(prepared: PreparedTask, run: Run): Promise<TaskResult> {
-    while (run.data.status === TaskStatus.NEW) {
-      const now = new Date();
-      const data = run.data;
-      run.data = {
-        ...data,
-        status: TaskStatus.RUNNING,
-        startedAt: data.startedAt ?? now,
-        lastAttemptedAt: now,
-        attempts: data.attempts + 1,
-        workerIds: [...data.workerIds, IMMEDIATE_WORKER],
-      };
-      await this.#hooks.onStarted?.(new TaskResult(run.data, run));
-      const outcome = await runAttempt(prepared.task, storedFrom(prepared, run.data), {
-        workerId: IMMEDIATE_WORKER,
-        abort: new AttemptAbort(),
-        source: run,
-      });
-      run.data = withOutcome(run.data, outcome);
-      await this.#hooks.onFinished?.(new TaskResult(run.data, run));
+    try {
+      while (run.data.status === TaskStatus.NEW) await this.#attempt(prepared, run);
+    } finally {
+      // Also when a hook throws: the key is never left held by a task that no longer runs.
+      this.#release(prepared, run);
     }
     return new TaskResult(run.data, run);
+  }
+
+  async #attempt(prepared: PreparedTask, run: Run): Promise<void> {
+    const now = new Date();
+    const data = run.data;
+    run.data = {
+      ...data,
+      status: TaskStatus.RUNNING,
+      startedAt: data.startedAt ?? now,
+      lastAttemptedAt: now,
+      attempts: data.attempts + 1,
+      workerIds: [...data.workerIds, IMMEDIATE_WORKER],
+    };
+    if (prepared.uniqueWhile === "queued") this.#release(prepared, run);
+    await this.#hooks.onStarted?.(new TaskResult(run.data, run));
+    const outcome = await runAttempt(prepared.task, storedFrom(prepared, run.data), {
+      workerId: IMMEDIATE_WORKER,
+      abort: new AttemptAbort(),
+      source: run,
+    });
+    run.data = withOutcome(run.data, outcome);
+    await this.#hooks.onFinished?.(new TaskResult(run.data, run));
   }
 }
 

@@ -39,6 +39,7 @@ export function resultData(stored: StoredTask): TaskResultData {
     returnValue: stored.returnValue === null ? undefined : readStored(stored, stored.returnValue, "return_value_meta"),
     errors: stored.errors,
     cancelRequestedAt: stored.cancelRequestedAt,
+    uniqueKey: stored.uniqueKey,
   };
 }
 
@@ -63,6 +64,7 @@ export function enqueuedData(prepared: PreparedTask): TaskResultData {
     returnValue: undefined,
     errors: [],
     cancelRequestedAt: null,
+    uniqueKey: prepared.uniqueKey,
   };
 }
 

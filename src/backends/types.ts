@@ -2,7 +2,7 @@
 import type { TaskFilter } from "../control.js";
 import type { NewTask, SqlClient } from "../dialects/types.js";
 import type { TaskResult } from "../result.js";
-import type { AnyTask } from "../task.js";
+import type { AnyTask, UniqueConflict } from "../task.js";
 
 export type BackendKind = "database" | "immediate" | "dummy";
 
@@ -25,6 +25,8 @@ export interface PreparedTask extends NewTask {
   readonly task: AnyTask;
   /** The args exactly as given to enqueue. */
   readonly argsValue: unknown;
+  /** What to do when another task holds uniqueKey. */
+  readonly onConflict: UniqueConflict;
 }
 
 export interface Backend {
@@ -33,7 +35,10 @@ export interface Backend {
   readonly capabilities: BackendCapabilities;
   /** The queues this backend serves, or "*" for any. */
   readonly queues: readonly string[] | "*";
-  /** Stores the tasks as NEW, through `client` (a transaction client when the caller is in one). */
+  /**
+   * Stores the tasks as NEW, through `client` (a transaction client when the caller is in one); a task whose unique key
+   * another task holds gets that task's result instead, `deduplicated` or `replaced`.
+   */
   enqueue(tasks: readonly PreparedTask[], client: SqlClient): Promise<TaskResult[]>;
   /** A NEW result for a task not stored yet (it will be at commit), that refreshes from this backend. */
   pending(task: PreparedTask): TaskResult;

@@ -1,5 +1,6 @@
 // What the dashboard can do to tasks: cancel, retry and delete one, retry the failed tasks a list filter selects.
 import type { TaskListFilter, TaskDetail, DeleteRefusal } from "../dialects/dashboard.js";
+import { UniqueKeyHeld } from "../errors.js";
 import type { TaskResult } from "../result.js";
 import type { DashboardSource } from "./context.js";
 
@@ -19,11 +20,20 @@ export function availableActions(task: Pick<TaskDetail, "status" | "cancelReques
 
 export type ActionOutcome =
   | { action: "cancel" | "retry"; result: TaskResult }
+  /** A retry refused: another task holds the task's unique key. */
+  | { action: "retry"; keyHeld: UniqueKeyHeld }
   | { action: "delete"; refused: DeleteRefusal | undefined };
 
 export async function runAction(source: DashboardSource, action: TaskAction, id: string): Promise<ActionOutcome> {
   if (action === "cancel") return { action, result: await source.tasks.cancel(id) };
-  if (action === "retry") return { action, result: await source.tasks.retry(id) };
+  if (action === "retry") {
+    try {
+      return { action, result: await source.tasks.retry(id) };
+    } catch (error) {
+      if (error instanceof UniqueKeyHeld) return { action, keyHeld: error };
+      throw error;
+    }
+  }
   return { action, refused: await source.queries.deleteTask(source.sql, id) };
 }
 

@@ -33,6 +33,10 @@ const DONE: Record<string, { text: string; kind: "done" | "error" }> = {
   "not-cancelled": { text: "Nothing was cancelled: the task had already finished, or its cancel was already requested.", kind: "error" },
   retried: { text: "Retried: the task is NEW again and runs as soon as a worker is free.", kind: "done" },
   "not-retried": { text: "Nothing was retried: only FAILED and CANCELLED tasks can be retried.", kind: "error" },
+  "key-held": {
+    text: "Not retried: another task with the same unique key is waiting or running. Retry this one once that one has finished.",
+    kind: "error",
+  },
   deleted: { text: "The task was deleted.", kind: "done" },
   "not-deleted": { text: "The task was not deleted: a worker is running it. Cancel it first.", kind: "error" },
 };
@@ -49,6 +53,7 @@ function notice(c: Context<DashboardEnv>): Html | string {
 
 function doneCode(outcome: ActionOutcome): string {
   if (outcome.action === "delete") return outcome.refused === undefined ? "deleted" : "not-deleted";
+  if ("keyHeld" in outcome) return "key-held";
   const { status } = outcome.result;
   if (outcome.action === "retry") return status === "NEW" ? "retried" : "not-retried";
   if (status === "CANCELLED") return "cancelled";

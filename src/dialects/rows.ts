@@ -26,6 +26,7 @@ export const TASK_COLUMNS = [
   "errors",
   "locked_by",
   "cancel_requested_at",
+  "unique_key",
 ] as const;
 
 export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
@@ -66,6 +67,7 @@ export function toStoredTask(row: RawTask): StoredTask {
     errors: (json(row.errors) as TaskError[] | null) ?? [],
     lockedBy: (row.locked_by as string | null) ?? null,
     cancelRequestedAt: date(row.cancel_requested_at),
+    uniqueKey: (row.unique_key as string | null) ?? null,
   };
 }
 
@@ -95,6 +97,8 @@ export function insertPayload(tasks: readonly NewTask[], time: (date: Date) => u
       run_after: time(task.runAfter),
       enqueued_at: time(task.enqueuedAt),
       max_attempts: task.maxAttempts,
+      // Only keyed tasks carry these: an unkeyed batch's parameter stays as small as it was.
+      ...(task.uniqueKey === null ? {} : { unique_key: task.uniqueKey, unique_while: task.uniqueWhile }),
     })),
   );
 }

@@ -3,6 +3,7 @@
 import type { TaskFilter } from "../control.js";
 import type { TaskError, TaskResultData } from "../result.js";
 import type { Stored, StoredText } from "../serialization.js";
+import type { UniqueWhile } from "../task.js";
 
 /** The part of a Prisma client (or transaction client) the dialects use: raw SQL with positional parameters. */
 export interface SqlClient {
@@ -18,10 +19,17 @@ export interface StoredTask extends Omit<TaskResultData, "args" | "returnValue">
 }
 
 /** A validated, serialized task ready to insert. */
-export type NewTask = Pick<
-  StoredTask,
-  "id" | "taskName" | "queueName" | "backend" | "priority" | "args" | "runAfter" | "enqueuedAt" | "maxAttempts"
->;
+export interface NewTask
+  extends Pick<
+    StoredTask,
+    "id" | "taskName" | "queueName" | "backend" | "priority" | "args" | "runAfter" | "enqueuedAt" | "maxAttempts" | "uniqueKey"
+  > {
+  /** Set when uniqueKey is: the statuses in which the task holds it. */
+  uniqueWhile: UniqueWhile | null;
+}
+
+/** A key a task holds or wants: unique per task name. */
+export type UniqueKey = Pick<NewTask, "taskName" | "uniqueKey">;
 
 export interface ClaimRequest {
   /** Queue names, or "*" for every queue. */
@@ -115,6 +123,15 @@ export type DialectLog = (entry: { level: "info" | "warn"; event: string; messag
 export interface Dialect {
   /** Inserts all rows in one statement, all or nothing, and wakes listening workers once they commit. */
   insertTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<void>;
+  /**
+   * Inserts keyed tasks (at most one per key) in one statement, except those whose key another row holds; returns
+   * the ids inserted. Waits, on PostgreSQL, for a transaction that holds the key uncommitted, as any unique index does.
+   */
+  insertUniqueTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<string[]>;
+  /** Gives each NEW task that holds one of these tasks' keys that task's args, priority and runAfter; returns them. */
+  replaceHeldTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<StoredTask[]>;
+  /** The tasks that hold these keys now. */
+  findKeyHolders(client: SqlClient, keys: readonly UniqueKey[]): Promise<StoredTask[]>;
   /** Marks up to `limit` ready tasks RUNNING for this worker and returns them in claim order. */
   claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
   /**
@@ -148,9 +165,15 @@ export interface Dialect {
   cancelTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
   /** cancelTask for up to `limit` tasks that match; returns their ids. */
   cancelTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]>;
-  /** Sends a FAILED or CANCELLED task back to NEW with room for one more attempt; undefined when it was neither. */
+  /**
+   * Sends a FAILED or CANCELLED task back to NEW with room for one more attempt, taking its unique key back; undefined
+   * when it was neither, or when another task holds its key now.
+   */
   retryTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
-  /** retryTask for up to `limit` tasks that match; returns their ids. */
+  /**
+   * retryTask for up to `limit` tasks that match; returns their ids. Tasks whose key another task holds are left as
+   * they are, and of several that share a key only one goes back.
+   */
   retryTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]>;
   /** Ids of up to `limit` tasks that match, in id order after `after`: what a bulk dry run reports. */
   matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]>;

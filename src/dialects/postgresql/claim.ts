@@ -6,7 +6,14 @@ import { textArray } from "./text-array.js";
 
 /** What running a task needs, as columns; the rest of its row as one JSON text (see ClaimedTask). */
 const RETURNING = `t.id, t.task_name, t.queue_name, t.priority, t.args, t.args_meta, t.attempts, t.max_attempts,
-  json_build_array(t.backend, t.run_after, t.enqueued_at, t.started_at, t.last_attempted_at, t.worker_ids, t.errors)::text AS details`;
+  json_build_array(t.backend, t.run_after, t.enqueued_at, t.started_at, t.last_attempted_at, t.worker_ids, t.errors,
+                   t.unique_key)::text AS details`;
+
+/**
+ * A task enqueued with unique.while "queued" gives its key up when it starts, for good: sent back to NEW later (a
+ * retry after a failed attempt, a rescue, a release) it does not take it back, as another task may hold it by then.
+ */
+const RELEASE_QUEUED_KEY = "unique_held = t.unique_held AND t.unique_while = 'unfinished'";
 
 // The SKIP LOCKED select stays in its own CTE: joined straight into the UPDATE, the planner may lock and update more
 // rows than the LIMIT. Its WHERE repeats the partial index's predicate so the index serves the ORDER BY. The UPDATE
@@ -31,7 +38,7 @@ WITH ready AS (
   UPDATE ${table} AS t
   SET status = 'RUNNING', started_at = COALESCE(t.started_at, now()), last_attempted_at = now(),
       attempts = t.attempts + 1, worker_ids = t.worker_ids || to_jsonb($1::text), locked_by = $1, heartbeat_at = now(),
-      lease_expires_at = now() + $3::int * interval '1 millisecond'
+      lease_expires_at = now() + $3::int * interval '1 millisecond', ${RELEASE_QUEUED_KEY}
   WHERE t.id = ANY(ARRAY(SELECT id FROM ready))
   RETURNING ${RETURNING}, t.run_after, t.enqueued_at
 )
@@ -51,7 +58,16 @@ interface ClaimedRow {
   details: string;
 }
 
-type Details = [backend: string, runAfter: string, enqueuedAt: string, startedAt: string, lastAttemptedAt: string, workerIds: string[], errors: TaskError[]];
+type Details = [
+  backend: string,
+  runAfter: string,
+  enqueuedAt: string,
+  startedAt: string,
+  lastAttemptedAt: string,
+  workerIds: string[],
+  errors: TaskError[],
+  uniqueKey: string | null,
+];
 
 /**
  * A claimed row. Running the task reads only the columns it needs; the rest of the row (read by `ctx.result` and the
@@ -113,6 +129,9 @@ class ClaimedTask implements StoredTask {
   }
   get errors(): TaskError[] {
     return this.#read()[6];
+  }
+  get uniqueKey(): string | null {
+    return this.#read()[7];
   }
 }
 

@@ -5,7 +5,8 @@ import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
 import { adapterSettingsOf, describeConnection } from "./connection.js";
 import { fetchTask } from "./fetch.js";
-import { insertTasks } from "./insert.js";
+import { insertTasks, insertUniqueTasks } from "./insert.js";
+import { findKeyHolders, replaceHeldTasks } from "./key-holders.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { listen } from "./listen.js";
 import { matchingTasks } from "./matching.js";
@@ -27,6 +28,9 @@ export function postgresqlDialect(prisma: unknown): Dialect {
   const where = describeConnection(connection) + (schema === "public" ? "" : `?schema=${schema}`);
   return {
     insertTasks: (client, tasks) => insertTasks(table, channel, client, tasks),
+    insertUniqueTasks: (client, tasks) => insertUniqueTasks(table, channel, client, tasks),
+    replaceHeldTasks: (client, tasks) => replaceHeldTasks(table, channel, client, tasks),
+    findKeyHolders: (client, keys) => findKeyHolders(table, client, keys),
     claimTasks: (client, request) => claimTasks(table, client, request),
     recordOutcomes: (client, workerId, outcomes) => recordOutcomes(table, client, workerId, outcomes),
     heartbeat: (client, workerId, ids, leaseMs) => heartbeat(table, client, workerId, ids, leaseMs),

@@ -52,3 +52,14 @@ export function perTable(build: (table: string) => string): (table: string) => s
     return text;
   };
 }
+
+/** perTable for statements that also name their schema's NOTIFY channel. */
+export function perTableAndChannel(build: (table: string, channel: string) => string): (table: string, channel: string) => string {
+  const texts = new Map<string, string>();
+  return (table, channel) => {
+    const key = `${table} ${channel}`;
+    let text = texts.get(key);
+    if (text === undefined) texts.set(key, (text = build(table, channel)));
+    return text;
+  };
+}

@@ -5,11 +5,13 @@ import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
 import { SQLITE_TASK_COLUMNS, toStoredSqliteTask } from "./columns.js";
 import { sqliteTime } from "./time.js";
 
+// A task enqueued with unique.while "queued" gives its key up when it starts, for good (see the PostgreSQL claim).
 function claimSql(byBackend: boolean, allQueues: boolean): string {
   return `
 UPDATE task_results
 SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?, attempts = attempts + 1,
-    worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, heartbeat_at = ?, lease_expires_at = ?
+    worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, heartbeat_at = ?, lease_expires_at = ?,
+    unique_held = unique_held AND unique_while IS 'unfinished'
 WHERE id IN (
   SELECT id FROM task_results
   WHERE status = 'NEW' AND run_after <= ? AND task_name IN (SELECT value FROM json_each(?))

@@ -3,7 +3,8 @@ import type { Dialect } from "../types.js";
 import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
 import { fetchTask } from "./fetch.js";
-import { insertTasks } from "./insert.js";
+import { insertTasks, insertUniqueTasks } from "./insert.js";
+import { findKeyHolders, replaceHeldTasks } from "./key-holders.js";
 import { prepareWorker } from "./journal.js";
 import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { recordOutcomes } from "./outcomes.js";
@@ -15,6 +16,9 @@ import { countUnknownTasks } from "./unknown-tasks.js";
 /** Statements go through the Prisma client, whose one connection serializes them as SQLite does. */
 const sqlite: Dialect = {
   insertTasks,
+  insertUniqueTasks,
+  replaceHeldTasks,
+  findKeyHolders,
   claimTasks,
   recordOutcomes,
   heartbeat,
