@@ -124,6 +124,10 @@ describe("enqueue through PgBouncer in transaction mode", () => {
     expect(await observer.seesTask(id!)).toBe(false);
   });
 
+  test("withTasks refuses a transactionPooler that is not true or false, naming the value", () => {
+    expect(() => withTasks({ tasks: allTasks, transactionPooler: "yes" as unknown as boolean })).toThrow(/transactionPooler: "yes" must be true or false/);
+  });
+
   test("withTasks({ transactionPooler: true }) does the same for a pooler URL without pgbouncer=true", async () => {
     const unmarked = appAt(bouncer.url(database.url), true);
     try {

@@ -107,7 +107,7 @@ export class Worker {
   /** When a claim, heartbeat or rescue last failed to reach the database (performance.now()). */
   #lastDatabaseError = -Infinity;
   #done: Promise<void> | undefined;
-  /** Where the worker's statements go: prisma-tasks' own pool on PostgreSQL, the Prisma client otherwise. */
+  /** Where the worker's statements go: prisma-tasks' own pool on PostgreSQL (on the direct URL, given one), else the Prisma client. */
   readonly #sql: SqlClient;
   /** The app's dialect, or the same on the direct URL: where the worker's own connections go. */
   readonly #dialect: Dialect;
