@@ -10,6 +10,11 @@ export interface TasksWorkerConfig<P = unknown> {
   tasks?: readonly AnyTask[];
   /** Defaults for the worker; command-line options override them. */
   worker?: WorkerOptions;
+  /**
+   * PostgreSQL: a URL to the database that bypasses the app's pooler, for the worker's own pool and LISTEN. By default
+   * TASKS_DIRECT_URL, else DIRECT_URL. Without one, behind a transaction-mode pooler, the worker polls.
+   */
+  directUrl?: string;
 }
 
 export function defineConfig<P>(config: TasksWorkerConfig<P>): TasksWorkerConfig<P> {

@@ -20,12 +20,17 @@ export interface TasksConfig extends TaskHooks {
    * a commit. console.error by default. A worker sends them to its own log while it runs.
    */
   log?: (entry: LogEntry) => void;
+  /**
+   * PostgreSQL: the client connects through a pooler in transaction mode (PgBouncer, Supavisor, a Neon pooled host), so
+   * prisma-tasks sends no statement that depends on its session. By default, as the client's URL says: `pgbouncer=true`.
+   */
+  transactionPooler?: boolean;
 }
 
 type TransactionFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 
 /** Connections of prisma-tasks' own pool: enough for a worker's claim, outcome write and leases side by side. */
-const POOL_SIZE = 5;
+export const POOL_SIZE = 5;
 
 /** The `tx` clients handed to $transaction callbacks, so that `tx.$transaction` can be refused. */
 const transactionClients = new WeakSet<object>();
@@ -65,6 +70,9 @@ export function withTasks(config: TasksConfig) {
   if (typeof config !== "object" || config === null || config.tasks === undefined) {
     throw new InvalidConfig('withTasks needs { tasks: [...] }. Fix: withTasks({ tasks: [sendWelcomeEmail], backends: { default: { backend: "database" } } }).');
   }
+  if (config.transactionPooler !== undefined && typeof config.transactionPooler !== "boolean") {
+    throw new InvalidConfig(`withTasks option transactionPooler: ${JSON.stringify(config.transactionPooler)} must be true or false (or left out, to follow the URL's pgbouncer=true).`);
+  }
   const registry = new TaskRegistry(config.tasks);
   const reporter = new Reporter(config.log);
   const hooks: TaskHooks = {
@@ -75,7 +83,7 @@ export function withTasks(config: TasksConfig) {
 
   return Prisma.defineExtension((client) => {
     const sqlClient = client as unknown as SqlClient;
-    const dialect = dialectFor(client);
+    const dialect = dialectFor(client, { transactionPooler: config.transactionPooler });
     const pool = dialect.openPool(POOL_SIZE);
     const sql = pool ?? sqlClient;
     const $tasks = new TasksClient({

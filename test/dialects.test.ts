@@ -30,6 +30,12 @@ describe("describeConnection, for the worker's start-up line", () => {
     expect(dialectFor(byUrl).describeConnection()).toBe("postgresql://app@db.internal/shop?schema=tasks");
   });
 
+  test("connectedTo(url) names the worker's direct URL, keeping the client's schema", () => {
+    const prisma = postgresClient({ connectionString: "postgresql://app:s3cret@pooler.internal:6543/shop?pgbouncer=true" }, { schema: "tasks" });
+    const direct = dialectFor(prisma).connectedTo("postgresql://app:s3cret@db.internal:5432/shop");
+    expect(direct.describeConnection()).toBe("postgresql://app:****@db.internal:5432/shop?schema=tasks");
+  });
+
   test("says sqlite for a SQLite client", () => {
     const prisma = new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: ":memory:" }) });
     expect(dialectFor(prisma).describeConnection()).toBe("sqlite");

@@ -2,12 +2,13 @@
 import { InvalidConfig, TasksError } from "../errors.js";
 import { postgresqlDialect } from "./postgresql/index.js";
 import { sqliteDialect } from "./sqlite/index.js";
-import type { Dialect } from "./types.js";
+import type { Dialect, DialectOptions } from "./types.js";
 
 export type {
   BackendTaskFilter,
   Dialect,
   DialectLog,
+  DialectOptions,
   NewTask,
   Notifications,
   OwnPool,
@@ -19,7 +20,7 @@ export type {
 } from "./types.js";
 export { CANCEL_CHANNEL, NOTIFY_CHANNEL } from "./postgresql/index.js";
 
-const DIALECTS: Record<string, (prisma: object) => Dialect> = {
+const DIALECTS: Record<string, (prisma: object, options: DialectOptions) => Dialect> = {
   postgresql: postgresqlDialect,
   postgres: postgresqlDialect,
   sqlite: sqliteDialect,
@@ -35,7 +36,7 @@ export function providerOf(prisma: object): string {
 }
 
 /** The dialect for this Prisma client: its database's SQL, on the table and connection its adapter uses. */
-export function dialectFor(prisma: object): Dialect {
+export function dialectFor(prisma: object, options: DialectOptions = {}): Dialect {
   const provider = providerOf(prisma);
   const dialect = Object.hasOwn(DIALECTS, provider) ? DIALECTS[provider] : undefined;
   if (!dialect) {
@@ -43,5 +44,5 @@ export function dialectFor(prisma: object): Dialect {
       `prisma-tasks supports PostgreSQL and SQLite; this Prisma client uses "${provider}". Use a PostgreSQL or SQLite datasource.`,
     );
   }
-  return dialect(prisma);
+  return dialect(prisma, options);
 }

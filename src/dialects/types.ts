@@ -116,6 +116,12 @@ export interface WakeUps {
 /** A line a dialect has for the worker's log (the worker's Log takes it as it is). */
 export type DialectLog = (entry: { level: "info" | "warn"; event: string; message: string; error?: string }) => void;
 
+/** What withTasks tells the dialect beyond what the Prisma client says. */
+export interface DialectOptions {
+  /** The client's URL goes through a pooler in transaction mode; undefined: as its URL says (`pgbouncer=true`). */
+  transactionPooler?: boolean;
+}
+
 /**
  * One database as prisma-tasks uses it, made for one Prisma client (dialectFor): its table's place, its connection
  * settings. The statements take the client to run on, which is the app's transaction, its client or the own pool.
@@ -179,15 +185,24 @@ export interface Dialect {
   matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]>;
   fetchTask(client: SqlClient, id: string): Promise<StoredTask | undefined>;
 
-  /** A pool of `size` connections of prisma-tasks' own, or undefined when statements go through the Prisma client. */
+  /**
+   * A pool of `size` connections of prisma-tasks' own (unnamed statements behind a transaction-mode pooler), or undefined
+   * when statements go through the Prisma client (its adapter's settings cannot be read).
+   */
   openPool(size: number): OwnPool | undefined;
   /**
-   * Reports enqueues and cancels of running tasks as they commit; undefined when this database or connection cannot,
-   * and the worker polls for tasks and hears of cancels through its heartbeat.
+   * Reports enqueues and cancels of running tasks as they commit; undefined when this database or connection cannot (a
+   * transaction-mode pooler, unreadable settings: said in the log), and the worker polls for tasks and hears of cancels
+   * through its heartbeat.
    */
   listen(notifications: Notifications, log: DialectLog): WakeUps | undefined;
   /** Sets up the database for workers before their first claim (SQLite: WAL journal mode), saying so in the log. */
   prepareWorker(client: SqlClient, log: DialectLog): Promise<void>;
   /** Where the client connects, for the worker's start-up line: host, port and database; never a password. */
   describeConnection(): string;
+  /**
+   * This dialect with its own pool and LISTEN on `url`, a worker's direct connection to the same database that bypasses
+   * the app's pooler; this dialect itself where there is no such connection to make (SQLite).
+   */
+  connectedTo(url: string): Dialect;
 }

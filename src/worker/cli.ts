@@ -287,7 +287,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited<ReturnType<typeof loadConfig>>): Promise<number> {
   const log = streamLog(command.logFormat, command.logLevel);
-  const worker = new Worker({ ...loaded.config.worker, ...command.worker, prisma: loaded.prisma, log });
+  const worker = new Worker({ ...loaded.config.worker, ...command.worker, directUrl: loaded.config.directUrl, prisma: loaded.prisma, log });
   const { options } = worker;
   const queues = worker.queues === "*" ? "* (all)" : worker.queues.join(",");
   log({

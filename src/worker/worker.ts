@@ -2,7 +2,8 @@
 import { performance } from "node:perf_hooks";
 import { DatabaseBackend } from "../backends/database.js";
 import { resultData, withOutcome } from "../backends/stored.js";
-import type { Outcome, SqlClient, StoredTask, WakeUps } from "../dialects/types.js";
+import type { Dialect, Outcome, OwnPool, SqlClient, StoredTask, WakeUps } from "../dialects/types.js";
+import { POOL_SIZE } from "../extension.js";
 import { DatabaseUnreachable, InvalidConfig, TaskAborted, TaskCancelled, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, runtimeOf, type TasksRuntime } from "../tasks-client.js";
@@ -32,6 +33,17 @@ export interface WorkerSetup extends WorkerOptions {
   prisma: unknown;
   /** Where log lines go; silent by default. */
   log?: Log;
+  /**
+   * PostgreSQL: a URL to the app's database that bypasses its pooler, for the worker's own pool and its LISTEN (wake-ups
+   * and cancels as they commit). By default TASKS_DIRECT_URL, else DIRECT_URL; without one, the worker uses the client's
+   * connection, and behind a transaction-mode pooler it polls.
+   */
+  directUrl?: string;
+}
+
+/** The worker's direct URL: the one given, else TASKS_DIRECT_URL, else DIRECT_URL (Prisma's name for it); empty is unset. */
+export function directUrlOf(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return given || env.TASKS_DIRECT_URL || env.DIRECT_URL || undefined;
 }
 
 /** A task's fields for its log lines, built only for a line that is written. */
@@ -95,8 +107,12 @@ export class Worker {
   /** When a claim, heartbeat or rescue last failed to reach the database (performance.now()). */
   #lastDatabaseError = -Infinity;
   #done: Promise<void> | undefined;
-  /** Where the worker's statements go: prisma-tasks' own pool on PostgreSQL, the Prisma client otherwise. */
+  /** Where the worker's statements go: prisma-tasks' own pool on PostgreSQL (on the direct URL, given one), else the Prisma client. */
   readonly #sql: SqlClient;
+  /** The app's dialect, or the same on the direct URL: where the worker's own connections go. */
+  readonly #dialect: Dialect;
+  /** The pool on the direct URL, the worker's to close; undefined when it shares the app's. */
+  readonly #directPool: OwnPool | undefined;
 
   constructor(setup: WorkerSetup) {
     const tasks = (setup.prisma as { $tasks?: unknown } | undefined)?.$tasks;
@@ -119,8 +135,11 @@ export class Worker {
     this.#log = setup.log ?? (() => {});
     this.#ownLog = setup.log;
     this.#logsInfo = setup.log !== undefined && (setup.log.enabled?.("info") ?? true);
-    this.#sql = this.#runtime.sql;
-    const { dialect } = this.#runtime;
+    const directUrl = directUrlOf(setup.directUrl);
+    this.#dialect = directUrl === undefined ? this.#runtime.dialect : this.#runtime.dialect.connectedTo(directUrl);
+    this.#directPool = directUrl === undefined ? undefined : this.#dialect.openPool(POOL_SIZE);
+    this.#sql = this.#directPool ?? this.#runtime.sql;
+    const dialect = this.#dialect;
     const { workerId, leaseMs } = this.options;
     this.#completer = new Completer(dialect, this.#sql, workerId, this.#log);
     const onDatabaseError = () => (this.#lastDatabaseError = performance.now());
@@ -142,7 +161,7 @@ export class Worker {
     });
     this.#source = {
       fetch: async (id) => {
-        const stored = await this.#runtime.dialect.fetchTask(this.#sql, id);
+        const stored = await this.#dialect.fetchTask(this.#sql, id);
         if (!stored) throw new Error(`task ${id} no longer exists`);
         return resultData(stored);
       },
@@ -155,7 +174,7 @@ export class Worker {
 
   /** Where the worker connects (host, port, database; never the password), for its start-up line. */
   get database(): string {
-    return this.#runtime.dialect.describeConnection();
+    return this.#dialect.describeConnection();
   }
 
   /**
@@ -171,7 +190,9 @@ export class Worker {
    * DatabaseUnreachable when the database cannot be reached at start-up within `connectTimeoutMs`.
    */
   run(): Promise<void> {
-    this.#done ??= this.#run().finally(() => clearTimeout(this.#forcedTimer));
+    this.#done ??= this.#run()
+      .finally(() => this.#unlessTimeIsUp(this.#directPool?.end() ?? Promise.resolve()))
+      .finally(() => clearTimeout(this.#forcedTimer));
     return this.#done;
   }
 
@@ -198,7 +219,8 @@ export class Worker {
   }
 
   async #run(): Promise<void> {
-    const { dialect, client } = this.#runtime;
+    const { client } = this.#runtime;
+    const dialect = this.#dialect;
     if (this.options.startupDelay) await this.#sleep(Math.random() * this.options.intervalMs);
     await this.#reachDatabase();
     if (this.#stopping) return;
@@ -342,7 +364,7 @@ export class Worker {
   /** Claims up to `limit` tasks into the buffer; undefined when the database could not be reached. */
   async #claim(limit: number): Promise<number | undefined> {
     try {
-      const tasks = await this.#runtime.dialect.claimTasks(this.#sql, {
+      const tasks = await this.#dialect.claimTasks(this.#sql, {
         queues: this.queues,
         backend: this.#backendFilter,
         taskNames: this.#taskNames,
@@ -504,7 +526,7 @@ export class Worker {
   async #release(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
-      await this.#runtime.dialect.releaseTasks(this.#sql, this.options.workerId, ids);
+      await this.#dialect.releaseTasks(this.#sql, this.options.workerId, ids);
     } catch (error) {
       this.#log({
         level: "warn",
@@ -516,7 +538,7 @@ export class Worker {
   }
 
   #startListener(): void {
-    this.#listener = this.#runtime.dialect.listen(
+    this.#listener = this.#dialect.listen(
       { onWake: (queue) => this.#onNotified(queue), onCancel: (id) => this.#onCancelRequested([id]) },
       this.#log,
     );

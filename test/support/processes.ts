@@ -26,14 +26,19 @@ export async function killLeftoverWorkers(): Promise<void> {
   await Promise.all(exits);
 }
 
-/** Starts tasks-worker with the test config; `command` comes first (as `dashboard` must). */
-export function startWorker(database: TestDatabase, args: readonly string[] = [], command: readonly string[] = []): WorkerProcess {
+/** Starts tasks-worker with the test config; `command` comes first (as `dashboard` must); `env` adds to this process's. */
+export function startWorker(
+  database: TestDatabase,
+  args: readonly string[] = [],
+  command: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): WorkerProcess {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", "src/worker/bin.ts", ...command, "--config", "test/fixtures/tasks.config.ts", ...args],
     {
       cwd: root,
-      env: { ...process.env, TASKS_TEST_PROVIDER: database.provider, TASKS_TEST_URL: database.url, TASKS_TEST_SCHEMA: database.schema ?? "" },
+      env: { ...process.env, ...env, TASKS_TEST_PROVIDER: database.provider, TASKS_TEST_URL: database.url, TASKS_TEST_SCHEMA: database.schema ?? "" },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

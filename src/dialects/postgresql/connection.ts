@@ -1,11 +1,24 @@
-// The settings behind a Prisma client's PostgreSQL adapter: where prisma-tasks' own pool and LISTEN connect, and the
-// schema the client's queries name.
+// The settings behind a Prisma client's PostgreSQL adapter: where prisma-tasks' own pool and LISTEN connect, whether
+// that goes through a pooler in transaction mode, and the schema the client's queries name.
 import type { ClientConfig } from "pg";
+import { InvalidConfig } from "../../errors.js";
 
 export interface AdapterSettings {
   /** undefined when the adapter's settings cannot be read (an adapter other than @prisma/adapter-pg). */
   connection: ClientConfig | undefined;
   schema: string;
+}
+
+/** Where prisma-tasks' own connections go, and whether a transaction-mode pooler stands in between. */
+export interface OwnConnection {
+  /** undefined when it cannot be told: statements then go through the Prisma client, and workers poll. */
+  settings: ClientConfig | undefined;
+  /**
+   * A pooler in transaction mode (PgBouncer, Supavisor on port 6543, a Neon "-pooler" host) hands each transaction to
+   * any server connection: no statement may rely on what an earlier one left in its session (prepared statements,
+   * LISTEN).
+   */
+  transactionPooler: boolean;
 }
 
 interface PgAdapterFactory {
@@ -29,6 +42,42 @@ function urlSchema(connection: ClientConfig | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Prisma's own mark of a transaction-mode pooler on a URL: `?pgbouncer=true`. */
+function marksPooler(connection: ClientConfig | undefined): boolean {
+  if (!connection?.connectionString) return false;
+  try {
+    return new URL(connection.connectionString).searchParams.get("pgbouncer") === "true";
+  } catch {
+    return false;
+  }
+}
+
+/** prisma-tasks' connection on the app's settings: a pooler when withTasks says so, else when the URL says so. */
+export function appConnection(settings: ClientConfig | undefined, transactionPooler: boolean | undefined): OwnConnection {
+  return { settings, transactionPooler: transactionPooler ?? marksPooler(settings) };
+}
+
+/**
+ * A worker's connection on its direct URL, which bypasses the app's pooler (a URL still marked `pgbouncer=true` is
+ * taken at its word). The password never goes into the message: only whether the URL parses.
+ */
+export function directConnection(url: string): OwnConnection {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^postgres(ql)?:$/.test(parsed.protocol)) {
+    throw new InvalidConfig(
+      `the worker's direct URL (defineConfig({ directUrl }), TASKS_DIRECT_URL or DIRECT_URL) is not a ` +
+        `PostgreSQL URL. Fix: set it to postgresql://USER:PASSWORD@HOST:5432/DATABASE, the database's own address, not the pooler's.`,
+    );
+  }
+  const settings = { connectionString: url };
+  return { settings, transactionPooler: marksPooler(settings) };
 }
 
 /**

@@ -1,9 +1,9 @@
 // The PostgreSQL dialect: SKIP LOCKED claims, JSON-batched writes, NOTIFY on enqueue heard through LISTEN, a pool of
-// its own on the adapter's settings; task_results in the schema the client's adapter names.
-import type { Dialect } from "../types.js";
+// its own on the adapter's settings (or a worker's direct URL); task_results in the schema the client's adapter names.
+import type { Dialect, DialectOptions } from "../types.js";
 import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
-import { adapterSettingsOf, describeConnection } from "./connection.js";
+import { adapterSettingsOf, appConnection, describeConnection, directConnection, type OwnConnection } from "./connection.js";
 import { fetchTask } from "./fetch.js";
 import { insertTasks, insertUniqueTasks } from "./insert.js";
 import { findKeyHolders, replaceHeldTasks } from "./key-holders.js";
@@ -20,12 +20,17 @@ import { countUnknownTasks } from "./unknown-tasks.js";
 export { CANCEL_CHANNEL, NOTIFY_CHANNEL } from "./names.js";
 
 /** The dialect for a Prisma client on PostgreSQL (prisma: the client withTasks extends). */
-export function postgresqlDialect(prisma: unknown): Dialect {
+export function postgresqlDialect(prisma: unknown, options: DialectOptions = {}): Dialect {
   const { connection, schema } = adapterSettingsOf(prisma);
+  return dialectOn(appConnection(connection, options.transactionPooler), schema);
+}
+
+/** The statements on task_results in `schema`, and prisma-tasks' own connections made on `connection`. */
+function dialectOn(connection: OwnConnection, schema: string): Dialect {
   const table = taskTable(schema);
   const channel = notifyChannel(schema);
   const cancels = cancelChannel(schema);
-  const where = describeConnection(connection) + (schema === "public" ? "" : `?schema=${schema}`);
+  const where = describeConnection(connection.settings) + (schema === "public" ? "" : `?schema=${schema}`);
   return {
     insertTasks: (client, tasks) => insertTasks(table, channel, client, tasks),
     insertUniqueTasks: (client, tasks) => insertUniqueTasks(table, channel, client, tasks),
@@ -47,9 +52,11 @@ export function postgresqlDialect(prisma: unknown): Dialect {
     matchingTasks: (client, filter, after, limit) => matchingTasks(table, client, filter, after, limit),
     // Statements outside the app's transactions (enqueue's only statement, a worker's claims and outcomes) skip
     // Prisma's per-query overhead through a small pool on the adapter's own settings.
-    openPool: (size) => (connection ? new PgSqlClient(connection, size) : undefined),
+    openPool: (size) => connection.settings && new PgSqlClient(connection.settings, size, !connection.transactionPooler),
     listen: (notifications, log) => listen(connection, { channel, cancelChannel: cancels }, notifications, log),
     prepareWorker: async () => {},
     describeConnection: () => where,
+    // The same table and channels (the app's schema), reached without the app's pooler.
+    connectedTo: (url) => dialectOn(directConnection(url), schema),
   };
 }

@@ -2,6 +2,7 @@
 // reconnects when dropped.
 import type { ClientConfig } from "pg";
 import type { DialectLog, Notifications, WakeUps } from "../types.js";
+import type { OwnConnection } from "./connection.js";
 import { quoteIdentifier } from "./names.js";
 
 const MAX_BACKOFF_MS = 10_000;
@@ -94,20 +95,25 @@ class Listener implements WakeUps {
 }
 
 /**
- * Listens on `channel` (enqueues) and `cancelChannel` through its own connection; undefined (polling only, said in the
- * log) without connection settings.
+ * Listens on `channel` (enqueues) and `cancelChannel` through its own connection; undefined (polling only, said once in
+ * the log) where it cannot: no readable settings, or a transaction-mode pooler.
  */
 export function listen(
-  connection: ClientConfig | undefined,
+  connection: OwnConnection,
   channels: { channel: string; cancelChannel: string },
   notifications: Notifications,
   log: DialectLog,
 ): WakeUps | undefined {
-  if (!connection) {
-    log({ level: "warn", event: "no-listen", message: "cannot tell the database connection for LISTEN; polling only" });
+  const { settings, transactionPooler } = connection;
+  if (!settings || transactionPooler) {
+    const why = settings
+      ? "the database URL goes through a pooler in transaction mode, where LISTEN hears nothing"
+      : "cannot read the connection settings of this Prisma client's adapter (only @prisma/adapter-pg's can be read)";
+    const fix = "Fix: give the worker a direct URL to the database (defineConfig({ directUrl }), TASKS_DIRECT_URL or DIRECT_URL)";
+    log({ level: "warn", event: "no-listen", message: `${why}: wake-ups are off, polling for new tasks. ${fix}` });
     return undefined;
   }
-  const listener = new Listener(connection, channels.channel, channels.cancelChannel, notifications, log);
+  const listener = new Listener(settings, channels.channel, channels.cancelChannel, notifications, log);
   // The first claim does not wait for the connection: once it listens, the listener wakes the worker for a look, which
   // finds whatever was enqueued before it heard anything.
   void listener.connect();

@@ -1,5 +1,6 @@
 // A pg pool of prisma-tasks' own for statements outside the app's transactions (a worker's claims, outcomes and leases;
-// enqueues outside $transaction): named prepared statements without Prisma's per-query overhead. Same SQL, same rows.
+// enqueues outside $transaction): named prepared statements without Prisma's per-query overhead, unnamed ones behind a
+// transaction-mode pooler. Same SQL, same rows.
 import { createHash } from "node:crypto";
 import type { ClientConfig, Pool } from "pg";
 import type { SqlClient } from "../types.js";
@@ -22,17 +23,20 @@ export class PgSqlClient implements SqlClient {
   constructor(
     private readonly config: ClientConfig,
     private readonly size: number,
+    /**
+     * False behind a transaction-mode pooler: a named statement lives in one server session, and the pooler sends the
+     * next use to any other (where it is missing, or already exists under that name). Unnamed, each is parsed anew.
+     */
+    private readonly prepared = true,
   ) {}
 
   async $queryRawUnsafe<T = unknown>(text: string, ...values: unknown[]): Promise<T> {
-    const pool = await this.#connect();
-    const result = await pool.query({ name: statementName(text), text, values });
+    const result = await this.#query(text, values);
     return result.rows as T;
   }
 
   async $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> {
-    const pool = await this.#connect();
-    const result = await pool.query({ name: statementName(text), text, values });
+    const result = await this.#query(text, values);
     return result.rowCount ?? 0;
   }
 
@@ -40,6 +44,11 @@ export class PgSqlClient implements SqlClient {
     const pool = this.#pool;
     this.#pool = undefined;
     await (await pool)?.end().catch(() => {});
+  }
+
+  async #query(text: string, values: unknown[]) {
+    const pool = await this.#connect();
+    return pool.query({ name: this.prepared ? statementName(text) : undefined, text, values });
   }
 
   #connect(): Promise<Pool> {

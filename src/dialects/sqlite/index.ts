@@ -37,6 +37,7 @@ const sqlite: Dialect = {
   listen: () => undefined,
   prepareWorker,
   describeConnection: () => "sqlite",
+  connectedTo: () => sqlite,
 };
 
 /** The dialect for a Prisma client on SQLite: the same for every client, as SQLite has no schemas to tell apart. */
