@@ -46,7 +46,7 @@ test("after the server ends its connection again and again, one connection liste
   const woken: (string | undefined)[] = [];
   const events: string[] = [];
   const wakeUps = listen(
-    { connectionString: database.url },
+    { settings: { connectionString: database.url }, transactionPooler: false },
     { channel: CHANNEL, cancelChannel: CANCEL_CHANNEL },
     { onWake: (queue) => woken.push(queue), onCancel: () => {} },
     (entry) => events.push(entry.event),
@@ -81,7 +81,7 @@ test("a late error of a connection it gave up on, while the next one connects, l
     if (clients.length === 2) clients[0]!.emit("error", new Error("late socket error"));
   };
   const wakeUps = listen(
-    { connectionString: database.url },
+    { settings: { connectionString: database.url }, transactionPooler: false },
     { channel: CHANNEL, cancelChannel: CANCEL_CHANNEL },
     { onWake: () => {}, onCancel: () => {} },
     (entry) => events.push(entry.event),
