@@ -82,7 +82,7 @@ const table = rows.map((row) => {
   };
 });
 console.table(table);
-console.log(`\nInspect the rows yourself: npx prisma studio --url "${postgresUrl ?? `file://${target.url}`}" (README, chapter 13).`);
+console.log(`\nInspect the rows yourself: npx prisma studio --url "${postgresUrl ?? `file://${target.url}`}" (README, "Inspecting tasks in Prisma Studio").`);
 if (process.argv.includes("--dashboard")) {
   const { serveDashboard } = await import("../src/dashboard/cli.js");
   await serveDashboard({ port: 4310, host: "127.0.0.1", readOnly: false, token: undefined }, prisma);
