@@ -242,6 +242,44 @@ describe("unique tasks in PostgreSQL transactions", () => {
   });
 });
 
+describe("retry racing an enqueue of the same key on PostgreSQL", () => {
+  test.each(["retry", "retryMany"] as const)(
+    "%s of a task whose key an uncommitted enqueue takes waits, then names the holder or skips it: no database error",
+    async (how) => {
+      const { prisma } = await freshApp("postgresql");
+      const failed = await prisma.$tasks.enqueue(syncAccount, { accountId: 21, note: "failed" });
+      await prisma.taskResult.update({ where: { id: failed.id }, data: { status: "FAILED", finishedAt: new Date(), uniqueHeld: false } });
+      let finish!: () => void;
+      const ended = new Promise<void>((resolve) => (finish = resolve));
+      let enqueuedInside!: (id: string) => void;
+      const inside = new Promise<string>((resolve) => (enqueuedInside = resolve));
+      const transaction = prisma.$transaction(async (tx) => {
+        enqueuedInside((await tx.$tasks.enqueue(syncAccount, { accountId: 21, note: "holder" })).id);
+        await ended;
+      });
+      const holderId = await inside;
+      // The retry's statement does not see the uncommitted holder; its write waits on the unique index.
+      const retrying = (how === "retry" ? prisma.$tasks.retry(failed.id) : prisma.$tasks.retryMany({ status: TaskStatus.FAILED, taskName: syncAccount.name })).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      await eventually("the retry waits for the transaction that holds the key", async () => {
+        const [row] = await prisma.$queryRawUnsafe<{ waiting: number }[]>(
+          "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        return row!.waiting === 1;
+      });
+      finish();
+      await transaction;
+
+      const outcome = await retrying;
+      if (how === "retry") expect(outcome).toMatchObject({ error: { name: "UniqueKeyHeld", holderId } });
+      else expect(outcome).toEqual({ value: { count: 0, ids: [] } });
+      expect((await prisma.$tasks.getResult(failed.id)).status).toBe(TaskStatus.FAILED);
+    },
+  );
+});
+
 describe("unique tasks on the dummy backend", () => {
   test("hold their key while recorded NEW: deduplicated, replaced, and a retry refused while another holds it", async () => {
     const { prisma } = await freshApp("sqlite", "dummy");

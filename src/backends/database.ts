@@ -4,9 +4,13 @@ import type { BackendTaskFilter, Dialect, SqlClient, StoredTask } from "../diale
 import { TaskNotRetryable, TaskResultDoesNotExist, UniqueKeyHeld } from "../errors.js";
 import { TaskResult, TaskStatus, type EnqueueOutcome, type ResultSource, type TaskResultData } from "../result.js";
 import { currentTransaction } from "../transaction.js";
+import { isUniqueViolation } from "../worker/database-errors.js";
 import { enqueuedData, resultData } from "./stored.js";
 import type { Backend, PreparedTask } from "./types.js";
 import { enqueueDistinct, keyOf, type Enqueued } from "./unique.js";
+
+/** Tries of one bulk batch that keys taken meanwhile refuse: each refusal means another writer just took a key. */
+const MAX_BATCH_TRIES = 5;
 
 export class DatabaseBackend implements Backend {
   readonly kind = "database";
@@ -83,9 +87,7 @@ export class DatabaseBackend implements Backend {
     const mine = { ...filter, backend: this.alias };
     const ids: string[] = [];
     for (;;) {
-      const batch = dryRun
-        ? await this.#dialect.matchingTasks(client, mine, ids.at(-1), BULK_BATCH)
-        : await act(client, mine);
+      const batch = dryRun ? await this.#dialect.matchingTasks(client, mine, ids.at(-1), BULK_BATCH) : await this.#batch(client, mine, act);
       ids.push(...batch);
       // A retry may leave some of a full batch as they are (tasks that share a unique key), so only an empty batch
       // says that nothing is left to act on.
@@ -124,6 +126,20 @@ export class DatabaseBackend implements Backend {
     return tasks.map((task) => settled.get(task)!);
   }
 
+  /**
+   * One batch of a bulk change. A retry whose key another transaction took after the statement looked (and that
+   * committed before it wrote) fails whole; the next try no longer selects that row, the key's holder being visible.
+   */
+  async #batch(client: SqlClient, filter: BackendTaskFilter, act: (client: SqlClient, filter: BackendTaskFilter) => Promise<string[]>): Promise<string[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await act(client, filter);
+      } catch (error) {
+        if (!isUniqueViolation(error) || currentTransaction()?.open || attempt === MAX_BATCH_TRIES) throw error;
+      }
+    }
+  }
+
   async #cancel(id: string): Promise<StoredTask | undefined> {
     const client = this.#current();
     // A cancel that changed nothing (finished, already requested, or lost a race) reports the row as it stands.
@@ -132,7 +148,14 @@ export class DatabaseBackend implements Backend {
 
   async #retry(id: string): Promise<StoredTask | undefined> {
     const client = this.#current();
-    const retried = await this.#dialect.retryTask(client, id);
+    let retried: StoredTask | undefined;
+    try {
+      retried = await this.#dialect.retryTask(client, id);
+    } catch (error) {
+      // Another transaction took the key after the statement looked and committed before it wrote: the holder is
+      // visible now, and is named below. Inside the caller's transaction PostgreSQL has aborted it: say why as is.
+      if (!isUniqueViolation(error) || currentTransaction()?.open) throw error;
+    }
     if (retried) return retried;
     const stored = await this.#dialect.fetchTask(client, id);
     if (!stored) return undefined;

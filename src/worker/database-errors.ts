@@ -119,3 +119,12 @@ export function withTimeout<T>(statement: Promise<T>, timeoutMs: number, what: s
   });
   return Promise.race([statement, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Whether the database refused a write for a unique index: a key or slot that another transaction took between a
+ * statement's check and its write (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "2067";
+}
