@@ -332,6 +332,21 @@ describe("unique tasks on the immediate backend", () => {
   });
 });
 
+describe("unique tasks on the immediate backend, in one enqueueMany", () => {
+  test('"replace" acts as "skip": the first item runs with its own args and the later one reports it, deduplicated', async () => {
+    const { prisma } = await freshApp("sqlite", "immediate");
+
+    const [first, later] = await prisma.$tasks.enqueueMany(refreshAccount, [
+      { accountId: 3, note: "first" },
+      { accountId: 3, note: "last" },
+    ]);
+
+    expect(first).toMatchObject({ status: "COMPLETE", args: { accountId: 3, note: "first" }, returnValue: { accountId: 3, note: "first" } });
+    expect(first!.deduplicated || first!.replaced).toBe(false);
+    expect(later).toMatchObject({ id: first!.id, deduplicated: true, replaced: false, returnValue: { accountId: 3, note: "first" } });
+  });
+});
+
 describe("unique options", () => {
   test("are checked where they are given, naming the task, the field and the rule", async () => {
     expect(() => task({ name: "bad.while", unique: { while: "always" as "queued" } }, async () => null)).toThrow(

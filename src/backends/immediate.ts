@@ -72,7 +72,8 @@ export class ImmediateBackend implements Backend {
   }
 
   async enqueue(tasks: readonly PreparedTask[]): Promise<TaskResult[]> {
-    const enqueued = await enqueueDistinct(tasks, async (distinct) => distinct.map((prepared) => this.#take(prepared)));
+    // Its tasks run before enqueue returns, so none waits to be replaced: "replace" acts as "skip", in a batch too.
+    const enqueued = await enqueueDistinct(tasks, async (distinct) => distinct.map((prepared) => this.#take(prepared)), false);
     return tasks.map((prepared, index) => {
       const [run, outcome] = enqueued[index]!;
       this.#runs.set(prepared, run);

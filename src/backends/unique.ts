@@ -16,11 +16,13 @@ export function keyOf(key: UniqueKey): string {
  * Enqueues a batch through `store`, which gets at most one task per key and answers for each; a task with the key of
  * an earlier one in the batch gets that one's answer, deduplicated (or, with onConflict "replace", replaced). With
  * "replace" the task stored for a key carries the args of the key's last task in the batch, as if each replaced the
- * one before. A batch without keys goes to `store` as it is.
+ * one before, unless the backend cannot replace (`replaces` false: there "replace" acts as "skip"). A batch without
+ * keys goes to `store` as it is.
  */
 export async function enqueueDistinct<T>(
   batch: readonly PreparedTask[],
   store: (tasks: readonly PreparedTask[]) => Promise<readonly Enqueued<T>[]>,
+  replaces = true,
 ): Promise<Enqueued<T>[]> {
   if (!batch.some((task) => task.uniqueKey !== null)) return [...(await store(batch))];
   const firsts = new Map<string, number>();
@@ -33,7 +35,7 @@ export async function enqueueDistinct<T>(
       firsts.set(key, distinct.length);
       return distinct.push(task) - 1;
     }
-    if (task.onConflict === "replace") distinct[first] = { ...distinct[first]!, args: task.args, argsValue: task.argsValue };
+    if (replaces && task.onConflict === "replace") distinct[first] = { ...distinct[first]!, args: task.args, argsValue: task.argsValue };
     return first;
   });
   const answers = await store(distinct);
@@ -46,7 +48,7 @@ export async function enqueueDistinct<T>(
       return [stored, outcome];
     }
     // A later task of the key stored nothing of its own: it found the key held by the task stored for it just before.
-    const later: EnqueueOutcome = task.onConflict === "replace" ? "replaced" : "deduplicated";
+    const later: EnqueueOutcome = replaces && task.onConflict === "replace" ? "replaced" : "deduplicated";
     return [stored, outcome === "stored" ? later : outcome];
   });
 }
