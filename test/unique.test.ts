@@ -280,6 +280,22 @@ describe("retry racing an enqueue of the same key on PostgreSQL", () => {
   );
 });
 
+describe("keyed batches at once on PostgreSQL", () => {
+  test("two enqueueMany calls with the same keys in opposite orders never deadlock: each key stored once", async () => {
+    const { prisma } = await freshApp("postgresql");
+    const keys = Array.from({ length: 200 }, (_, i) => i);
+    for (let round = 0; round < 10; round++) {
+      const items = keys.map((i) => ({ accountId: round * 1000 + i, note: "" }));
+      const results = await Promise.all([
+        prisma.$tasks.enqueueMany(syncAccount, items),
+        prisma.$tasks.enqueueMany(syncAccount, [...items].reverse()),
+      ]);
+      expect(results.flat().filter((result) => !result.deduplicated)).toHaveLength(keys.length);
+    }
+    expect(await prisma.taskResult.count()).toBe(10 * keys.length);
+  });
+});
+
 describe("unique tasks on the dummy backend", () => {
   test("hold their key while recorded NEW: deduplicated, replaced, and a retry refused while another holds it", async () => {
     const { prisma } = await freshApp("sqlite", "dummy");

@@ -12,6 +12,13 @@ export function keyOf(key: UniqueKey): string {
   return `${key.taskName}\u0000${key.uniqueKey}`;
 }
 
+/** Unkeyed tasks first, then by key. */
+function compareKeys(a: PreparedTask, b: PreparedTask): number {
+  if (a.uniqueKey === null || b.uniqueKey === null) return Number(a.uniqueKey !== null) - Number(b.uniqueKey !== null);
+  const [x, y] = [keyOf(a), keyOf(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /**
  * Enqueues a batch through `store`, which gets at most one task per key and answers for each; a task with the key of
  * an earlier one in the batch gets that one's answer, deduplicated (or, with onConflict "replace", replaced). With
@@ -38,7 +45,12 @@ export async function enqueueDistinct<T>(
     if (replaces && task.onConflict === "replace") distinct[first] = { ...distinct[first]!, args: task.args, argsValue: task.argsValue };
     return first;
   });
-  const answers = await store(distinct);
+  // Keys in one order for every batch: two batches that wait on each other's uncommitted keys in opposite orders
+  // would deadlock on PostgreSQL.
+  const order = distinct.map((_, index) => index).sort((a, b) => compareKeys(distinct[a]!, distinct[b]!));
+  const sortedAnswers = await store(order.map((index) => distinct[index]!));
+  const answers: Enqueued<T>[] = [];
+  order.forEach((index, position) => (answers[index] = sortedAnswers[position]!));
   const seen = new Set<number>();
   return batch.map((task, index) => {
     const standIn = standIns[index]!;
