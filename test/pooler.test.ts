@@ -212,12 +212,37 @@ describe("two worker processes, the app at the pooler", () => {
 });
 
 describe("a worker's direct URL", () => {
-  test("is the one given, else TASKS_DIRECT_URL, else DIRECT_URL; an empty one is unset", () => {
+  test("is the one given, else TASKS_DIRECT_URL, else DIRECT_URL where the client's URL cannot serve; an empty one is unset", () => {
     const env = { TASKS_DIRECT_URL: "postgresql://tasks@db/app", DIRECT_URL: "postgresql://prisma@db/app" };
-    expect(directUrlOf("postgresql://given@db/app", env)).toBe("postgresql://given@db/app");
-    expect(directUrlOf(undefined, env)).toBe("postgresql://tasks@db/app");
-    expect(directUrlOf(undefined, { ...env, TASKS_DIRECT_URL: "" })).toBe("postgresql://prisma@db/app");
-    expect(directUrlOf(undefined, { DIRECT_URL: "" })).toBeUndefined();
+    for (const needed of [true, false]) {
+      expect(directUrlOf("postgresql://given@db/app", needed, env)).toBe("postgresql://given@db/app");
+      expect(directUrlOf(undefined, needed, env)).toBe("postgresql://tasks@db/app");
+    }
+    expect(directUrlOf(undefined, true, { ...env, TASKS_DIRECT_URL: "" })).toBe("postgresql://prisma@db/app");
+    expect(directUrlOf(undefined, false, { ...env, TASKS_DIRECT_URL: "" })).toBeUndefined();
+    expect(directUrlOf(undefined, true, { DIRECT_URL: "" })).toBeUndefined();
+  });
+
+  test("DIRECT_URL at another database is not followed by a worker whose client reaches its own without a pooler", async () => {
+    // A .env's DIRECT_URL (set for migrations) while a test run points DATABASE_URL at a test database: the worker
+    // must claim the test database's tasks, not the other one's.
+    const other = await createPostgresDatabase();
+    const prisma = connect(database).$extends(withTasks({ tasks: allTasks }));
+    const elsewhere = connect(other).$extends(withTasks({ tasks: allTasks }));
+    try {
+      const mine = await prisma.$tasks.enqueue(record, { key: "direct-url-mine" });
+      const theirs = await elsewhere.$tasks.enqueue(record, { key: "direct-url-theirs" });
+      const worker = startWorker(database, ["--batch", "--no-startup-delay"], [], { TASKS_DIRECT_URL: "", DIRECT_URL: other.url });
+      const exit = await worker.exited;
+      expect(exit.code, worker.output()).toBe(0);
+      expect(worker.output()).toContain("DIRECT_URL is set but not used");
+      expect(worker.output()).toContain(`database=127.0.0.1:${new URL(database.url).port}/${new URL(database.url).pathname.slice(1)}`);
+      expect((await mine.refresh()).status).toBe(TaskStatus.COMPLETE);
+      expect((await theirs.refresh()).status).toBe(TaskStatus.NEW);
+    } finally {
+      await prisma.$disconnect();
+      await elsewhere.$disconnect();
+    }
   });
 
   test("that is not a PostgreSQL URL is refused when the worker is made, without echoing it", () => {

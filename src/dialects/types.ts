@@ -205,4 +205,9 @@ export interface Dialect {
    * the app's pooler; this dialect itself where there is no such connection to make (SQLite).
    */
   connectedTo(url: string): Dialect;
+  /**
+   * Whether a worker's own connections need a URL other than the client's: behind a transaction-mode pooler, or when
+   * the client's settings cannot be read. Only then does a worker follow DIRECT_URL, a name apps also set for other tools.
+   */
+  readonly needsDirectUrl: boolean;
 }

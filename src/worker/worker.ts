@@ -35,15 +35,20 @@ export interface WorkerSetup extends WorkerOptions {
   log?: Log;
   /**
    * PostgreSQL: a URL to the app's database that bypasses its pooler, for the worker's own pool and its LISTEN (wake-ups
-   * and cancels as they commit). By default TASKS_DIRECT_URL, else DIRECT_URL; without one, the worker uses the client's
-   * connection, and behind a transaction-mode pooler it polls.
+   * and cancels as they commit). By default TASKS_DIRECT_URL; else DIRECT_URL when the client's own URL cannot serve
+   * (a transaction-mode pooler, unreadable settings); without one, the worker uses the client's connection, and behind
+   * a transaction-mode pooler it polls.
    */
   directUrl?: string;
 }
 
-/** The worker's direct URL: the one given, else TASKS_DIRECT_URL, else DIRECT_URL (Prisma's name for it); empty is unset. */
-export function directUrlOf(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return given || env.TASKS_DIRECT_URL || env.DIRECT_URL || undefined;
+/**
+ * The worker's direct URL: the one given, else TASKS_DIRECT_URL, else DIRECT_URL (Prisma's name for it) when the
+ * client's connection needs one; empty is unset. DIRECT_URL is often set for migrations or left over from a .env while
+ * a test points DATABASE_URL elsewhere: followed without need, it would send a worker's claims to another database.
+ */
+export function directUrlOf(given: string | undefined, needed: boolean, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return given || env.TASKS_DIRECT_URL || (needed ? env.DIRECT_URL : undefined) || undefined;
 }
 
 /** A task's fields for its log lines, built only for a line that is written. */
@@ -113,6 +118,8 @@ export class Worker {
   readonly #dialect: Dialect;
   /** The pool on the direct URL, the worker's to close; undefined when it shares the app's. */
   readonly #directPool: OwnPool | undefined;
+  /** DIRECT_URL is set and not followed: the client reaches the database itself (said once at start-up). */
+  readonly #directUrlIgnored: boolean;
 
   constructor(setup: WorkerSetup) {
     const tasks = (setup.prisma as { $tasks?: unknown } | undefined)?.$tasks;
@@ -135,7 +142,8 @@ export class Worker {
     this.#log = setup.log ?? (() => {});
     this.#ownLog = setup.log;
     this.#logsInfo = setup.log !== undefined && (setup.log.enabled?.("info") ?? true);
-    const directUrl = directUrlOf(setup.directUrl);
+    const directUrl = directUrlOf(setup.directUrl, this.#runtime.dialect.needsDirectUrl);
+    this.#directUrlIgnored = directUrl === undefined && Boolean(process.env.DIRECT_URL);
     this.#dialect = directUrl === undefined ? this.#runtime.dialect : this.#runtime.dialect.connectedTo(directUrl);
     this.#directPool = directUrl === undefined ? undefined : this.#dialect.openPool(POOL_SIZE);
     this.#sql = this.#directPool ?? this.#runtime.sql;
@@ -221,6 +229,13 @@ export class Worker {
   async #run(): Promise<void> {
     const { client } = this.#runtime;
     const dialect = this.#dialect;
+    if (this.#directUrlIgnored) {
+      this.#log({
+        level: "info",
+        event: "direct-url-ignored",
+        message: "DIRECT_URL is set but not used: the client reaches the database without a transaction pooler. To send the worker's connections there anyway, set TASKS_DIRECT_URL (or defineConfig({ directUrl })).",
+      });
+    }
     if (this.options.startupDelay) await this.#sleep(Math.random() * this.options.intervalMs);
     await this.#reachDatabase();
     if (this.#stopping) return;

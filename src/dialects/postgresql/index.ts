@@ -58,5 +58,6 @@ function dialectOn(connection: OwnConnection, schema: string): Dialect {
     describeConnection: () => where,
     // The same table and channels (the app's schema), reached without the app's pooler.
     connectedTo: (url) => dialectOn(directConnection(url), schema),
+    needsDirectUrl: connection.transactionPooler || connection.settings === undefined,
   };
 }

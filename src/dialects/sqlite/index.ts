@@ -38,6 +38,7 @@ const sqlite: Dialect = {
   prepareWorker,
   describeConnection: () => "sqlite",
   connectedTo: () => sqlite,
+  needsDirectUrl: false,
 };
 
 /** The dialect for a Prisma client on SQLite: the same for every client, as SQLite has no schemas to tell apart. */
