@@ -502,6 +502,35 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancelMany and retryMany on %
     }
   });
 
+  test("retryMany acts on each task once: a task that fails again before the call's next batch stays FAILED", async () => {
+    const { prisma } = await freshApp(provider);
+    const task = await prisma.$tasks.enqueue(fail, { reason: "again" });
+    await prisma.taskResult.update({ where: { id: task.id }, data: { status: "FAILED", attempts: 1, finishedAt: new Date() } });
+    // A trigger fails the task again the moment a retry sends it back, as a worker might between two batches; the
+    // first three times only, so that a call that went on retrying it would still end, with the count to show it.
+    await prisma.$executeRawUnsafe("CREATE TABLE refailed (n INTEGER)");
+    if (provider === "postgresql") {
+      await prisma.$executeRawUnsafe(`CREATE FUNCTION refail() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF (SELECT count(*) FROM refailed) < 3 THEN INSERT INTO refailed VALUES (1); NEW.status := 'FAILED'; END IF;
+          RETURN NEW;
+        END $$`);
+      await prisma.$executeRawUnsafe(`CREATE TRIGGER refail BEFORE UPDATE ON task_results FOR EACH ROW
+        WHEN (OLD.status = 'FAILED' AND NEW.status = 'NEW') EXECUTE FUNCTION refail()`);
+    } else {
+      await prisma.$executeRawUnsafe(`CREATE TRIGGER refail AFTER UPDATE OF status ON task_results
+        WHEN OLD.status = 'FAILED' AND NEW.status = 'NEW' AND (SELECT count(*) FROM refailed) < 3
+        BEGIN INSERT INTO refailed VALUES (1); UPDATE task_results SET status = 'FAILED' WHERE id = NEW.id; END`);
+    }
+
+    const done = await prisma.$tasks.retryMany({ status: TaskStatus.FAILED, taskName: "test.fail" });
+
+    expect(done.ids).toEqual([task.id]);
+    const [refailed] = await prisma.$queryRawUnsafe<{ n: bigint | number }[]>("SELECT count(*) AS n FROM refailed");
+    expect(Number(refailed!.n)).toBe(1);
+    expect((await prisma.taskResult.findUniqueOrThrow({ where: { id: task.id } })).status).toBe("FAILED");
+  });
+
   test("cancelMany works through more rows than one batch, and a dry run counts them all", async () => {
     const { prisma } = await freshApp(provider);
     const total = BULK_BATCH * 2 + 5;

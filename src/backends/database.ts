@@ -77,18 +77,22 @@ export class DatabaseBackend implements Backend {
   }
 
   /**
-   * Acts on this backend's matching rows a batch at a time, until a batch changes nothing; dry, only lists them, until
-   * a page comes back short. PostgreSQL's SKIP LOCKED passes over rows another transaction holds (a claim's, say) and
-   * goes on filling the batch from the rest, so only such rows are left out. Each change takes its rows out of the
-   * filter (NEW becomes CANCELLED, a RUNNING row gets its cancel recorded, a retried one becomes NEW), so it ends.
+   * Acts on this backend's matching rows a batch at a time, in id order, until a batch changes nothing; dry, only
+   * lists them, until a page comes back short. Each batch starts after the last id the one before changed, so no task
+   * is acted on twice in one call: a retried task that fails again before the next batch stays FAILED, and the call
+   * ends however fast tasks fail. PostgreSQL's SKIP LOCKED passes over rows another transaction holds (a claim's, say)
+   * and goes on filling the batch from the rest, so only such rows are left out.
    */
   async #bulk(filter: TaskFilter, dryRun: boolean, act: (client: SqlClient, filter: BackendTaskFilter) => Promise<string[]>): Promise<string[]> {
     const client = this.#current();
     const mine = { ...filter, backend: this.alias };
     const ids: string[] = [];
+    let after: string | undefined;
     for (;;) {
-      const batch = dryRun ? await this.#dialect.matchingTasks(client, mine, ids.at(-1), BULK_BATCH) : await this.#batch(client, mine, act);
+      const batch = dryRun ? await this.#dialect.matchingTasks(client, mine, after, BULK_BATCH) : await this.#batch(client, { ...mine, after }, act);
       ids.push(...batch);
+      // Ids sort as their text does (lowercase hex, dashes in fixed places), in JavaScript as in the database.
+      for (const id of batch) if (after === undefined || id > after) after = id;
       // A retry may leave some of a full batch as they are (tasks that share a unique key), so only an empty batch
       // says that nothing is left to act on.
       if (dryRun ? batch.length < BULK_BATCH : batch.length === 0) return ids;

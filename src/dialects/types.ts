@@ -86,6 +86,11 @@ export interface PruneCounts {
 /** A bulk cancel's or retry's filter, within one database backend's rows. */
 export interface BackendTaskFilter extends TaskFilter {
   backend: string;
+  /**
+   * Only tasks whose id sorts after this one: where a bulk change's batches have got to. A task the change already
+   * acted on is never selected again, even if it is back in the filter's status (a retried task that failed again).
+   */
+  after?: string;
 }
 
 /** A lease the heartbeat extended. */

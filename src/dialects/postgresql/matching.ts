@@ -20,14 +20,14 @@ export function matching(filter: BackendTaskFilter, first: number): { condition:
   if (filter.since !== undefined) conditions.push(`${SINCE_COLUMNS[sinceField(filter.status)]} >= ${param(filter.since, "timestamptz")}`);
   // As a uuid[] literal, ids need no quoting.
   if (filter.ids !== undefined) conditions.push(`id = ANY(${param(`{${filter.ids.filter(isTaskId).join(",")}}`, "uuid[]")})`);
+  if (filter.after !== undefined) conditions.push(`id > ${param(filter.after, "uuid")}`);
   return { condition: conditions.join(" AND "), params };
 }
 
 export async function matchingTasks(table: string, client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]> {
-  const { condition, params } = matching(filter, 2);
-  const next = after === undefined ? "" : `AND id > $${params.push(after) + 1}::uuid`;
+  const { condition, params } = matching({ ...filter, after }, 2);
   const rows = await client.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT id FROM ${table} WHERE ${condition} ${next} ORDER BY id LIMIT $1`,
+    `SELECT id FROM ${table} WHERE ${condition} ORDER BY id LIMIT $1`,
     limit,
     ...params,
   );
@@ -36,7 +36,7 @@ export async function matchingTasks(table: string, client: SqlClient, filter: Ba
 
 /**
  * One batch of a bulk change: `update` (an `UPDATE <table> AS t SET ...`) applied to at most `limit` matching rows
- * that no other transaction holds, where `guard` still holds once they are locked, returning `returning`.
+ * that no other transaction holds, the first by id, where `guard` still holds once they are locked, returning `returning`.
  */
 export async function updateMatched<Row>(
   table: string,
@@ -47,7 +47,7 @@ export async function updateMatched<Row>(
 ): Promise<Row[]> {
   const { condition, params } = matching(filter, 2);
   return client.$queryRawUnsafe<Row[]>(
-    `WITH matched AS (SELECT id FROM ${table} WHERE ${condition} LIMIT $1 FOR UPDATE SKIP LOCKED)
+    `WITH matched AS (SELECT id FROM ${table} WHERE ${condition} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
 ${change.update}
 WHERE t.id = ANY(ARRAY(SELECT id FROM matched)) AND ${change.guard}
 RETURNING ${change.returning}`,

@@ -47,7 +47,7 @@ export async function retryTasks(table: string, channel: string, client: SqlClie
   const rows = await client.$queryRawUnsafe<{ id: string; queue_name: string }[]>(
     `WITH matched AS (
   SELECT id, task_name, unique_key FROM ${table} AS t WHERE ${condition} AND NOT ${keyTaken(table)}
-  LIMIT $1 FOR UPDATE SKIP LOCKED
+  ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 ), retried AS (
   SELECT id FROM matched WHERE unique_key IS NULL
   UNION ALL

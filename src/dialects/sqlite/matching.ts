@@ -21,14 +21,14 @@ export function matching(filter: BackendTaskFilter): { condition: string; params
   if (filter.queueName !== undefined) add("queue_name = ?", filter.queueName);
   if (filter.since !== undefined) add(`${SINCE_COLUMNS[sinceField(filter.status)]} >= ?`, sqliteTime(filter.since));
   if (filter.ids !== undefined) add("id IN (SELECT value FROM json_each(?))", JSON.stringify(filter.ids));
+  if (filter.after !== undefined) add("id > ?", filter.after);
   return { condition: conditions.join(" AND "), params };
 }
 
 export async function matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]> {
-  const { condition, params } = matching(filter);
-  if (after !== undefined) params.push(after);
+  const { condition, params } = matching({ ...filter, after });
   const rows = await client.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT id FROM task_results WHERE ${condition} ${after === undefined ? "" : "AND id > ?"} ORDER BY id LIMIT ?`,
+    `SELECT id FROM task_results WHERE ${condition} ORDER BY id LIMIT ?`,
     ...params,
     limit,
   );
@@ -37,7 +37,7 @@ export async function matchingTasks(client: SqlClient, filter: BackendTaskFilter
 
 /**
  * One batch of a bulk change: `update` (an `UPDATE task_results SET ...` whose placeholders take `updateParams`)
- * applied to at most `limit` matching rows where `guard` holds, returning their ids.
+ * applied to at most `limit` matching rows, the first by id, where `guard` holds, returning their ids.
  */
 export async function updateMatched(
   client: SqlClient,
@@ -48,7 +48,7 @@ export async function updateMatched(
   const { condition, params } = matching(filter);
   const rows = await client.$queryRawUnsafe<{ id: string }[]>(
     `${change.update}
-WHERE id IN (SELECT id FROM task_results WHERE ${condition} LIMIT ?) AND ${change.guard}
+WHERE id IN (SELECT id FROM task_results WHERE ${condition} ORDER BY id LIMIT ?) AND ${change.guard}
 RETURNING id`,
     ...change.updateParams,
     ...params,

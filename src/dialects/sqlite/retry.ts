@@ -34,7 +34,7 @@ export async function retryTask(client: SqlClient, id: string): Promise<StoredTa
 export async function retryTasks(client: SqlClient, filter: BackendTaskFilter, limit: number): Promise<string[]> {
   const { condition, params } = matching(filter);
   const rows = await client.$queryRawUnsafe<{ id: string }[]>(
-    `WITH matched AS (SELECT id, task_name, unique_key FROM task_results AS t WHERE ${condition} AND NOT ${KEY_TAKEN} LIMIT ?)
+    `WITH matched AS (SELECT id, task_name, unique_key FROM task_results AS t WHERE ${condition} AND NOT ${KEY_TAKEN} ORDER BY id LIMIT ?)
 ${RETRY}
 WHERE id IN (
   SELECT id FROM matched WHERE unique_key IS NULL
