@@ -1,5 +1,6 @@
 // Specification of OpenTelemetry: one trace from the request that enqueued a task to every attempt that ran it in a
 // worker process; metrics by task and queue; nothing stored and nothing changed while no provider is registered.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +36,20 @@ async function freshApp(provider: Provider) {
   app.prisma = created.prisma;
   return created;
 }
+
+describe("without @opentelemetry/api installed", () => {
+  test("an app enqueues and runs tasks as before", async () => {
+    const { database } = await freshApp("sqlite");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--import", "./test/fixtures/without-opentelemetry.mjs", "test/fixtures/enqueue-and-run.ts"], {
+      env: { ...process.env, TASKS_TEST_PROVIDER: database.provider, TASKS_TEST_URL: database.url },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain("@opentelemetry/api: missing");
+    expect(run.stdout).toContain('statuses ["COMPLETE","COMPLETE","COMPLETE"]');
+  });
+});
 
 // Runs before any provider is registered (the describe below registers them in its beforeAll).
 describe("with @opentelemetry/api installed and no provider registered", () => {
