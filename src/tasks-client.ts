@@ -204,7 +204,7 @@ export class TasksClient {
     const transaction = this.#currentTransaction();
     if (transaction && !transaction.open) throw new TransactionClosed(task.name);
     if (!telemetryLoaded()) await loadTelemetry();
-    // The send span starts here, in the caller's context (its request's span), whenever the backend stores the tasks.
+    // The send span starts in the caller's context (its request's span, say), before the tasks are stored: they keep its context.
     const sending = unsent.length === 0 ? undefined : startSending(placed, unsent.map((each) => each.id), many);
     const prepared = sending?.traceContext ? unsent.map((each) => ({ ...each, traceContext: sending.traceContext })) : unsent;
     // onEnqueued comes first, then (immediate backend) the run; in a transaction, both once it has committed.

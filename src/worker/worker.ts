@@ -20,7 +20,7 @@ import { UnknownTaskReport } from "./unknown-tasks.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
 /** The OpenTelemetry ready gauge counts among this many next ready tasks: a collection stays cheap however long the backlog. */
-export const READY_GAUGE_WINDOW = 10_000;
+const READY_GAUGE_WINDOW = 10_000;
 /** The longest wait between tries to reach the database at start-up. */
 const MAX_CONNECT_BACKOFF_MS = 2_000;
 /** The least time one try to reach the database at start-up may take. */
