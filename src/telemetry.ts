@@ -16,7 +16,7 @@ const MESSAGING_SYSTEM = "prisma-tasks";
 let api: OpenTelemetry | null | undefined;
 let loading: Promise<void> | undefined;
 
-/** Loads @opentelemetry/api once, if the app has it. withTasks starts it; the enqueue and attempt paths wait for it. */
+/** Loads @opentelemetry/api once, if the app has it: the first enqueue, attempt or worker start waits for it. */
 export function loadTelemetry(): Promise<void> {
   loading ??= import("@opentelemetry/api").then(
     (loaded) => {
@@ -230,6 +230,7 @@ export function startProcessing(stored: StoredTask, workerId: string): Processin
           "messaging.message.id": stored.id,
           "prisma_tasks.task.name": stored.taskName,
           "prisma_tasks.task.attempt": stored.attempts,
+          "messaging.client.id": workerId,
           "prisma_tasks.worker.id": workerId,
         },
       },

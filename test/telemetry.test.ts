@@ -158,6 +158,7 @@ describe("with a tracer and a meter provider registered", () => {
         "prisma_tasks.task.outcome": "complete",
       });
       const workerId = ran!.attributes["prisma_tasks.worker.id"];
+      expect(ran!.attributes["messaging.client.id"]).toBe(workerId);
       expect((await prisma.taskResult.findUniqueOrThrow({ where: { id: enqueued.record.id } })).workerIds).toEqual([workerId]);
 
       // A retried task: one span per attempt, the failed one with its exception and an error status.
