@@ -30,8 +30,8 @@ let releaseGate = () => {};
 /** Waits until the test releases it: holds a worker's only slot while the test reads the gauge. */
 const gate = task({ name: "otel.gate" }, () => new Promise<void>((resolve) => (releaseGate = resolve)));
 
-async function freshApp(provider: Provider) {
-  const created = await createApp(provider, { tasks: [...allTasks, gate] });
+async function freshApp(provider: Provider, backend: "database" | "immediate" = "database") {
+  const created = await createApp(provider, { tasks: [...allTasks, gate], backends: { default: { backend } } });
   opened.push(created.close);
   app.prisma = created.prisma;
   return created;
@@ -220,21 +220,46 @@ describe("with a tracer and a meter provider registered", () => {
     expect(histogram("prisma_tasks.task.queue_wait").min).toBeGreaterThanOrEqual(0);
   });
 
-  test("a running worker reports the ready tasks of its queues as a gauge", async () => {
-    const { prisma } = await freshApp("sqlite");
-    await prisma.$tasks.enqueue(gate);
-    await prisma.$tasks.enqueueMany(record, [{ key: "ready-1" }, { key: "ready-2" }, { key: "ready-3" }]);
-    await prisma.$tasks.enqueue(record.using({ queueName: "reports" }), { key: "other-queue" });
-    expect(valueOf((await collect())("prisma_tasks.queue.ready"), "messaging.destination.name", "default")).toBe(0);
+  test.each(["postgresql", "sqlite"] as const)("on %s, a running worker reports the ready tasks of its queues as a gauge", async (provider) => {
+    const { prisma } = await freshApp(provider);
+    // Queues of this test alone: the SDK keeps reporting a gauge's last values after the worker that observed them stops.
+    const [queue, other] = [`ready-${provider}`, `other-${provider}`];
+    await prisma.$tasks.enqueue(gate.using({ queueName: queue }));
+    await prisma.$tasks.enqueueMany(record.using({ queueName: queue }), [{ key: "ready-1" }, { key: "ready-2" }, { key: "ready-3" }]);
+    await prisma.$tasks.enqueue(record.using({ queueName: other }), { key: "other-queue" });
+    const queued = (await collect())("prisma_tasks.queue.ready");
+    expect(queued.filter((point) => [queue, other].includes(point.attributes["messaging.destination.name"] as string))).toEqual([]);
 
     // One slot, nothing claimed ahead: the gate holds the slot and the three others stay ready.
-    const worker = new Worker({ prisma, queues: ["default"], concurrency: 1, prefetch: 0, batch: true, startupDelay: false, interval: 0.05 });
+    const worker = new Worker({ prisma, queues: [queue], concurrency: 1, prefetch: 0, batch: true, startupDelay: false, interval: 0.05 });
     const running = worker.run();
     await eventually("the gate task runs", async () => (await prisma.taskResult.count({ where: { taskName: gate.name, status: "RUNNING" } })) === 1);
     const ready = (await collect())("prisma_tasks.queue.ready");
     releaseGate();
     await running;
 
-    expect(ready.map((point) => [point.attributes["messaging.destination.name"], point.value])).toEqual([["default", 3]]);
+    expect(valueOf(ready, "messaging.destination.name", queue)).toBe(3);
+    expect(ready.filter((point) => point.attributes["messaging.destination.name"] === other)).toEqual([]);
+  });
+
+  test("on the immediate backend, the attempt that runs inside enqueue is a child of its send span, in the caller's trace", async () => {
+    const { prisma } = await freshApp("sqlite", "immediate");
+    const tracer = trace.getTracer("the-app");
+    const { request, result } = await tracer.startActiveSpan("a script", async (span) => {
+      const result = await prisma.$tasks.enqueue(flaky, { key: "immediate", failures: 1 });
+      span.end();
+      return { request: span, result };
+    });
+
+    const traceId = request.spanContext().traceId;
+    const ours = spans.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+    const send = ours.find((span) => span.name === "send test.flaky")!;
+    const attempts = ours.filter((span) => span.name === "process test.flaky");
+    expect(result.status).toBe("COMPLETE");
+    expect(send.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+    expect(attempts.map((span) => [span.parentSpanContext?.spanId, span.attributes["prisma_tasks.task.attempt"], span.status.code])).toEqual([
+      [send.spanContext().spanId, 1, SpanStatusCode.ERROR],
+      [send.spanContext().spanId, 2, SpanStatusCode.UNSET],
+    ]);
   });
 });
