@@ -168,7 +168,14 @@ export function startSending(task: { name: string; queueName: string; backend: s
         const stored = results.filter((result) => !result.deduplicated && !result.replaced).length;
         if (stored > 0) meters.enqueued.add(stored, taskAttributes(task.name, task.queueName));
       }
-      span?.end();
+      if (!span) return;
+      // A unique key may have given this enqueue another task's result: the span names the task it found.
+      const [result] = results;
+      if (!many && result && (result.deduplicated || result.replaced)) {
+        span.setAttribute("messaging.message.id", result.id);
+        span.setAttribute("prisma_tasks.enqueue.outcome", result.replaced ? "replaced" : "deduplicated");
+      }
+      span.end();
     },
     failed(error) {
       if (!span) return;

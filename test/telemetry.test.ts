@@ -14,6 +14,7 @@ import { runUntilIdle } from "../src/testing.js";
 import { Worker } from "../src/worker/worker.js";
 import type { SpanLine } from "./fixtures/telemetry.config.js";
 import { allTasks, app, fail, flaky, record } from "./fixtures/tasks.js";
+import { refreshAccount, syncAccount } from "./fixtures/unique-tasks.js";
 import { createApp } from "./support/app.js";
 import type { Provider } from "./support/databases.js";
 import { eventually } from "./support/eventually.js";
@@ -31,7 +32,7 @@ let releaseGate = () => {};
 const gate = task({ name: "otel.gate" }, () => new Promise<void>((resolve) => (releaseGate = resolve)));
 
 async function freshApp(provider: Provider, backend: "database" | "immediate" = "database") {
-  const created = await createApp(provider, { tasks: [...allTasks, gate], backends: { default: { backend } } });
+  const created = await createApp(provider, { tasks: [...allTasks, gate, syncAccount, refreshAccount], backends: { default: { backend } } });
   opened.push(created.close);
   app.prisma = created.prisma;
   return created;
@@ -262,4 +263,34 @@ describe("with a tracer and a meter provider registered", () => {
       [send.spanContext().spanId, 2, SpanStatusCode.UNSET],
     ]);
   });
+
+  test.each(["postgresql", "sqlite"] as const)(
+    "on %s, a deduplicated enqueue's span names the task it found; a replacing one's trace context becomes the task's",
+    async (provider) => {
+      const { prisma } = await freshApp(provider);
+      const tracer = trace.getTracer("the-app");
+      const inRequest = <T>(name: string, enqueue: () => Promise<T>) =>
+        tracer.startActiveSpan(name, async (span) => {
+          const result = await enqueue();
+          span.end();
+          return { traceId: span.spanContext().traceId, result };
+        });
+      const first = await inRequest("first", () => prisma.$tasks.enqueue(refreshAccount, { accountId: 1, note: "first" }));
+      const later = await inRequest("later", () => prisma.$tasks.enqueue(refreshAccount, { accountId: 1, note: "later" }));
+      const synced = await inRequest("sync", () => prisma.$tasks.enqueue(syncAccount, { accountId: 1 }));
+      const again = await inRequest("sync again", () => prisma.$tasks.enqueue(syncAccount, { accountId: 1 }));
+      const sendIn = (traceId: string) =>
+        spans.getFinishedSpans().find((span) => span.spanContext().traceId === traceId && span.kind === SpanKind.PRODUCER)!;
+
+      expect(later.result).toMatchObject({ id: first.result.id, replaced: true });
+      expect(sendIn(later.traceId).attributes).toMatchObject({ "messaging.message.id": first.result.id, "prisma_tasks.enqueue.outcome": "replaced" });
+      const row = await prisma.taskResult.findUniqueOrThrow({ where: { id: first.result.id } });
+      expect(JSON.parse(row.traceContext!).traceparent).toBe(`00-${later.traceId}-${sendIn(later.traceId).spanContext().spanId}-01`);
+
+      expect(again.result).toMatchObject({ id: synced.result.id, deduplicated: true });
+      expect(sendIn(again.traceId).attributes).toMatchObject({ "messaging.message.id": synced.result.id, "prisma_tasks.enqueue.outcome": "deduplicated" });
+      const kept = await prisma.taskResult.findUniqueOrThrow({ where: { id: synced.result.id } });
+      expect(JSON.parse(kept.traceContext!).traceparent).toContain(synced.traceId);
+    },
+  );
 });
