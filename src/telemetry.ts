@@ -8,7 +8,7 @@ import type { TaskResult } from "./result.js";
 type OpenTelemetry = typeof Api;
 
 /** The instrumentation scope spans and metrics are reported under. */
-export const INSTRUMENTATION_SCOPE = "prisma-tasks";
+const INSTRUMENTATION_SCOPE = "prisma-tasks";
 /** messaging.system, as the semantic conventions ask for a system they do not list: the product's name. */
 const MESSAGING_SYSTEM = "prisma-tasks";
 
@@ -95,7 +95,7 @@ function taskAttributes(taskName: string, queueName: string): Api.Attributes {
 }
 
 /** The W3C trace context of a span, as the trace_context column keeps it: `{"traceparent":"…","tracestate":"…"}`. */
-export function formatTraceContext(spanContext: Api.SpanContext): string {
+function formatTraceContext(spanContext: Api.SpanContext): string {
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, "0");
   const carrier: Record<string, string> = { traceparent: `00-${spanContext.traceId}-${spanContext.spanId}-${flags}` };
   const state = spanContext.traceState?.serialize();
@@ -106,7 +106,7 @@ export function formatTraceContext(spanContext: Api.SpanContext): string {
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
 /** A stored trace context back into a span context; undefined for one that cannot be read (edited by hand, say). */
-export function parseTraceContext(otel: OpenTelemetry, stored: string | null): Api.SpanContext | undefined {
+function parseTraceContext(otel: OpenTelemetry, stored: string | null): Api.SpanContext | undefined {
   if (!stored) return undefined;
   let carrier: { traceparent?: unknown; tracestate?: unknown };
   try {
