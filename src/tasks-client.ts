@@ -29,7 +29,7 @@ import {
 } from "./task.js";
 import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
 
-/** Ends an enqueue's send span (and counts what it stored) once the backend has stored its tasks, or failed to. */
+/** Ends an enqueue's send span once the backend has stored its tasks, or failed to. */
 async function sent(sending: Sending | undefined, storing: Promise<TaskResult[]>): Promise<TaskResult[]> {
   if (!sending) return storing;
   try {
@@ -209,6 +209,7 @@ export class TasksClient {
     const prepared = sending?.traceContext ? unsent.map((each) => ({ ...each, traceContext: sending.traceContext })) : unsent;
     // onEnqueued comes first, then (immediate backend) the run; in a transaction, both once it has committed.
     const announce = async (results: TaskResult[]) => {
+      sending?.committed(results);
       await this.#notifyEnqueued(results);
       return backend.run ? backend.run(prepared) : results;
     };

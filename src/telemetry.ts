@@ -130,8 +130,10 @@ function parseTraceContext(otel: OpenTelemetry, stored: string | null): Api.Span
 export interface Sending {
   /** What each task of the enqueue stores in trace_context: its send span's context; null when nothing traces. */
   readonly traceContext: string | null;
-  /** The enqueue stored (or deduplicated, replaced) its tasks. */
+  /** The enqueue stored (or deduplicated, replaced) its tasks: its span ends. */
   sent(results: readonly TaskResult[]): void;
+  /** The tasks stored are there for workers (committed, in a transaction): they are counted. */
+  committed(results: readonly TaskResult[]): void;
   /** The enqueue failed: nothing was stored. */
   failed(error: unknown): void;
 }
@@ -163,11 +165,12 @@ export function startSending(task: { name: string; queueName: string; backend: s
   const spanContext = span?.spanContext();
   return {
     traceContext: spanContext && otel.isSpanContextValid(spanContext) ? formatTraceContext(spanContext) : null,
+    committed(results) {
+      if (!meters) return;
+      const stored = results.filter((result) => !result.deduplicated && !result.replaced).length;
+      if (stored > 0) meters.enqueued.add(stored, taskAttributes(task.name, task.queueName));
+    },
     sent(results) {
-      if (meters) {
-        const stored = results.filter((result) => !result.deduplicated && !result.replaced).length;
-        if (stored > 0) meters.enqueued.add(stored, taskAttributes(task.name, task.queueName));
-      }
       if (!span) return;
       // A unique key may have given this enqueue another task's result: the span names the task it found.
       const [result] = results;

@@ -204,11 +204,20 @@ describe("with a tracer and a meter provider registered", () => {
     await prisma.$tasks.enqueue(fail, { reason: "for the metrics" });
     await prisma.$tasks.enqueue(record, { key: "metric-1" }, { uniqueKey: "metric" });
     await prisma.$tasks.enqueue(record, { key: "metric-1" }, { uniqueKey: "metric" }); // deduplicated: not counted
+    // In a transaction, counted once it commits: a rolled-back enqueue never is.
+    await prisma.$transaction(async (tx) => tx.$tasks.enqueue(fail, { reason: "later" }, { runAfter: 3_600_000 }));
+    const rollback = new Error("rolled back on purpose");
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await tx.$tasks.enqueue(fail, { reason: "never" });
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
     await runUntilIdle(prisma);
     const after = await collect();
     const delta = (name: string, task: string) => counted(after(`prisma_tasks.task.${name}`), task) - baseline(name, task);
 
-    expect([delta("enqueued", "test.record"), delta("enqueued", "test.flaky"), delta("enqueued", "test.fail")]).toEqual([3, 1, 1]);
+    expect([delta("enqueued", "test.record"), delta("enqueued", "test.flaky"), delta("enqueued", "test.fail")]).toEqual([3, 1, 2]);
     expect([delta("started", "test.record"), delta("started", "test.flaky"), delta("started", "test.fail")]).toEqual([3, 2, 1]);
     expect([delta("completed", "test.record"), delta("completed", "test.flaky"), delta("completed", "test.fail")]).toEqual([3, 1, 0]);
     expect([delta("retried", "test.flaky"), delta("failed", "test.flaky"), delta("failed", "test.fail")]).toEqual([1, 0, 1]);
