@@ -31,8 +31,11 @@ let releaseGate = () => {};
 /** Waits until the test releases it: holds a worker's only slot while the test reads the gauge. */
 const gate = task({ name: "otel.gate" }, () => new Promise<void>((resolve) => (releaseGate = resolve)));
 
+/** Starts a span of its own inside its function: a child of the attempt's span. */
+const traced = task({ name: "otel.traced" }, () => trace.getTracer("the-task").startActiveSpan("inside the task", (span) => span.end()));
+
 async function freshApp(provider: Provider, backend: "database" | "immediate" = "database") {
-  const created = await createApp(provider, { tasks: [...allTasks, gate, syncAccount, refreshAccount], backends: { default: { backend } } });
+  const created = await createApp(provider, { tasks: [...allTasks, gate, traced, syncAccount, refreshAccount], backends: { default: { backend } } });
   opened.push(created.close);
   app.prisma = created.prisma;
   return created;
@@ -257,6 +260,7 @@ describe("with a tracer and a meter provider registered", () => {
     const tracer = trace.getTracer("the-app");
     const { request, result } = await tracer.startActiveSpan("a script", async (span) => {
       const result = await prisma.$tasks.enqueue(flaky, { key: "immediate", failures: 1 });
+      await prisma.$tasks.enqueue(traced);
       span.end();
       return { request: span, result };
     });
@@ -271,6 +275,9 @@ describe("with a tracer and a meter provider registered", () => {
       [send.spanContext().spanId, 1, SpanStatusCode.ERROR],
       [send.spanContext().spanId, 2, SpanStatusCode.UNSET],
     ]);
+    // A span the task's function starts is a child of its attempt's.
+    const inside = ours.find((span) => span.name === "inside the task")!;
+    expect(inside.parentSpanContext?.spanId).toBe(ours.find((span) => span.name === "process otel.traced")!.spanContext().spanId);
   });
 
   test.each(["postgresql", "sqlite"] as const)(
