@@ -4,6 +4,7 @@
 //   npm run bench -- --quick           smaller n, one run each; under 2 minutes
 //   npm run bench -- --only prisma-tasks,pg-boss --measure drain,latency --runs 1
 //   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
+//   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with OpenTelemetry off, then with the SDK on
 //
 // Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
 // (fsync and synchronous_commit on). Worker processes are stopped at the end, on errors and on Ctrl-C.
@@ -23,7 +24,7 @@ import {
 } from "./bench/prisma-tasks.js";
 import { cell, median, percentile, ratio, table, type Runs } from "./bench/report.js";
 
-const MEASUREMENTS = ["drain", "enqueue", "latency", "backlog"] as const;
+const MEASUREMENTS = ["drain", "enqueue", "latency", "backlog", "opentelemetry"] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 const { values: flags } = parseArgs({
@@ -146,11 +147,31 @@ async function measureBacklog(peer: QueuePeer): Promise<void> {
   record("backlog-slowdown", peer.name, result.perSecond / empty.perSecond);
 }
 
+/**
+ * prisma-tasks only: the best-settings drain with OpenTelemetry off (the API installed, no provider registered) and then
+ * on (the SDK's tracer and meter providers registered in the worker process), each on a fresh database, same round.
+ */
+async function measureOpenTelemetry(peer: QueuePeer): Promise<void> {
+  if (peer !== prismaTasksPeer) return;
+  const n = size.drain;
+  const drains: Record<string, number> = {};
+  for (const [key, openTelemetry] of [["otel-off", false], ["otel-on", true]] as const) {
+    const url = await freshDatabase(peer);
+    await peer.enqueueBulk(url, n);
+    const drained = await drainWithSettings(url, n, 1, { ...PRISMA_TASKS_BEST, openTelemetry }, size.windowMs);
+    if (drained.completed < n) timeCapped.add(`drain-${key}/${peer.name}`);
+    drains[key] = drained.completed / (drained.elapsedMs / 1000);
+    record(`drain-${key}`, peer.name, drains[key]!);
+  }
+  record("otel-ratio", peer.name, drains["otel-on"]! / drains["otel-off"]!);
+}
+
 const steps: Record<Measurement, (peer: QueuePeer) => Promise<void>> = {
   drain: measureDrain,
   enqueue: measureEnqueue,
   latency: measureLatency,
   backlog: measureBacklog,
+  opentelemetry: measureOpenTelemetry,
 };
 
 /** prisma-tasks only: one worker process draining n tasks at several --concurrency / --prefetch settings. */
@@ -195,6 +216,9 @@ function printReport(): void {
     ["latency-p95", "latency enqueue → start, p95 (ms)"],
     ["latency-p99", "latency enqueue → start, p99 (ms)"],
     ["rss", "worker peak RSS, best settings (MB, lower is better)"],
+    ["drain-otel-off", "drain, best settings, OpenTelemetry off (tasks/s)"],
+    ["drain-otel-on", "  same round, OpenTelemetry SDK on (tasks/s)"],
+    ["otel-ratio", "  on / off (1.00 = no cost)"],
   ];
   const ours = prismaTasksPeer.name;
   const others = peers.filter((peer) => peer !== prismaTasksPeer);

@@ -5,6 +5,7 @@ import { TaskCancelled, TaskTimeout, UnknownTask } from "./errors.js";
 import { TaskResult, errorFromException, type ResultSource } from "./result.js";
 import { serializeText } from "./serialization.js";
 import { parseArgs, type AnyTask, type TaskContext } from "./task.js";
+import { loadTelemetry, startProcessing, telemetryLoaded, type Processing } from "./telemetry.js";
 import { readArgs, resultData } from "./backends/stored.js";
 
 /** Retry delays are clamped to this range, whatever a task's retryDelay returns. */
@@ -151,6 +152,15 @@ class Context implements TaskContext {
  * retried while attempts remain.
  */
 export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, context: AttemptContext): Promise<Outcome> {
+  if (!telemetryLoaded()) await loadTelemetry();
+  const processing = startProcessing(stored, context.workerId);
+  if (!processing) return attempt(task, stored, context, undefined);
+  const outcome = await attempt(task, stored, context, processing);
+  processing.ended(outcome);
+  return outcome;
+}
+
+async function attempt(task: AnyTask | undefined, stored: StoredTask, context: AttemptContext, processing: Processing | undefined): Promise<Outcome> {
   if (!task) return failure(task, stored, new UnknownTask(stored.taskName), false);
   let parsed: unknown;
   try {
@@ -169,7 +179,8 @@ export async function runAttempt(task: AnyTask | undefined, stored: StoredTask, 
   let value: unknown;
   try {
     const ctx = new Context(stored, context);
-    value = await untilAborted(abort, () => task.fn(parsed, ctx), context);
+    const run = () => task.fn(parsed, ctx);
+    value = await untilAborted(abort, processing ? () => processing.within(run) : run, context);
   } catch (error) {
     return failure(task, stored, error, true);
   } finally {

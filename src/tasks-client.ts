@@ -15,6 +15,7 @@ import { newTaskId } from "./ids.js";
 import type { Reporter } from "./reporter.js";
 import type { TaskResult } from "./result.js";
 import { serialize } from "./serialization.js";
+import { loadTelemetry, startSending, telemetryLoaded, type Sending } from "./telemetry.js";
 import {
   parseArgs,
   resolveRunAfter,
@@ -27,6 +28,19 @@ import {
   type TaskRegistry,
 } from "./task.js";
 import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
+
+/** Ends an enqueue's send span once the backend has stored its tasks, or failed to. */
+async function sent(sending: Sending | undefined, storing: Promise<TaskResult[]>): Promise<TaskResult[]> {
+  if (!sending) return storing;
+  try {
+    const results = await storing;
+    sending.sent(results);
+    return results;
+  } catch (error) {
+    sending.failed(error);
+    throw error;
+  }
+}
 
 /** enqueue's arguments after the task: args may be left out when the task takes none. */
 export type EnqueueArgs<T extends AnyTask> = [ArgsOf<T>] extends [void]
@@ -186,22 +200,27 @@ export class TasksClient {
   }
 
   async #enqueue(task: AnyTask, argsList: readonly unknown[], options: unknown, many: boolean): Promise<TaskResult[]> {
-    const { backend, prepared } = this.#prepare(task, argsList, options, many);
+    const { backend, placed, prepared: unsent } = this.#prepare(task, argsList, options, many);
     const transaction = this.#currentTransaction();
     if (transaction && !transaction.open) throw new TransactionClosed(task.name);
+    if (!telemetryLoaded()) await loadTelemetry();
+    // The send span starts in the caller's context (its request's span, say), before the tasks are stored: they keep its context.
+    const sending = unsent.length === 0 ? undefined : startSending(placed, unsent.map((each) => each.id), many);
+    const prepared = sending?.traceContext ? unsent.map((each) => ({ ...each, traceContext: sending.traceContext })) : unsent;
     // onEnqueued comes first, then (immediate backend) the run; in a transaction, both once it has committed.
     const announce = async (results: TaskResult[]) => {
+      sending?.committed(results);
       await this.#notifyEnqueued(results);
       return backend.run ? backend.run(prepared) : results;
     };
-    if (!transaction) return announce(await backend.enqueue(prepared, this.#runtime.sql));
+    if (!transaction) return announce(await sent(sending, backend.enqueue(prepared, this.#runtime.sql)));
     if (backend.capabilities.joinsTransactions) {
-      const results = await backend.enqueue(prepared, transaction.tx);
+      const results = await sent(sending, backend.enqueue(prepared, transaction.tx));
       transaction.afterCommit.push(() => announce(results));
       return results;
     }
     // A backend outside the database acts only once the transaction has committed, and never after a rollback.
-    transaction.afterCommit.push(async () => announce(await backend.enqueue(prepared, this.#runtime.sql)));
+    transaction.afterCommit.push(async () => announce(await sent(sending, backend.enqueue(prepared, this.#runtime.sql))));
     return prepared.map((each) => backend.pending(each));
   }
 
@@ -281,9 +300,10 @@ export class TasksClient {
         uniqueKey,
         uniqueWhile: uniqueKey === null ? null : unique.while,
         onConflict: unique.onConflict,
+        traceContext: null,
       };
     });
-    return { backend, prepared };
+    return { backend, placed, prepared };
   }
 
   /** onEnqueued for the tasks stored: a deduplicated or replaced result is a task enqueued before. */

@@ -12,6 +12,25 @@ if (!url) throw new Error("scripts/bench/tasks.config.ts needs BENCH_DATABASE_UR
 
 type Message = { type?: string } | undefined;
 
+/**
+ * With BENCH_OPENTELEMETRY=1, the SDK as an app registers it: spans through a batch processor to an exporter that drops
+ * them (what is measured is prisma-tasks' instrumentation, not a collector), metrics to a reader that collects every
+ * 60 s. Without it the SDK is not even loaded.
+ */
+async function registerOpenTelemetry(): Promise<void> {
+  const [{ metrics }, { MeterProvider, PeriodicExportingMetricReader, InMemoryMetricExporter, AggregationTemporality }, { BatchSpanProcessor }, { NodeTracerProvider }] =
+    await Promise.all([
+      import("@opentelemetry/api"),
+      import("@opentelemetry/sdk-metrics"),
+      import("@opentelemetry/sdk-trace-base"),
+      import("@opentelemetry/sdk-trace-node"),
+    ]);
+  const dropped = { export: (_spans: unknown[], done: (result: { code: number }) => void) => done({ code: 0 }), shutdown: async () => {} };
+  new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropped)] }).register();
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })] }));
+}
+
 function controlledByBenchmark(): Promise<void> {
   const send = (message: object) => process.send?.(message);
   process.on("message", (message: Message) => {
@@ -34,6 +53,7 @@ function controlledByBenchmark(): Promise<void> {
 
 export default defineConfig({
   prisma: async () => {
+    if (process.env.BENCH_OPENTELEMETRY === "1") await registerOpenTelemetry();
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends(withTasks({ tasks: benchTasks }));
     // Open connections of the pool the worker's statements use before the clock starts: four, as the graphile-worker
     // peer warms its pool. (Not Prisma queries: the worker never needs Prisma's query compiler, so it is never loaded.)

@@ -27,6 +27,7 @@ export const TASK_COLUMNS = [
   "locked_by",
   "cancel_requested_at",
   "unique_key",
+  "trace_context",
 ] as const;
 
 export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
@@ -68,6 +69,7 @@ export function toStoredTask(row: RawTask): StoredTask {
     lockedBy: (row.locked_by as string | null) ?? null,
     cancelRequestedAt: date(row.cancel_requested_at),
     uniqueKey: (row.unique_key as string | null) ?? null,
+    traceContext: (row.trace_context as string | null) ?? null,
   };
 }
 
@@ -99,6 +101,7 @@ export function insertPayload(tasks: readonly NewTask[], time: (date: Date) => u
       max_attempts: task.maxAttempts,
       // Only keyed tasks carry these: an unkeyed batch's parameter stays as small as it was.
       ...(task.uniqueKey === null ? {} : { unique_key: task.uniqueKey, unique_while: task.uniqueWhile }),
+      ...(task.traceContext === null ? {} : { trace_context: task.traceContext }),
     })),
   );
 }

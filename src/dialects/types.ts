@@ -16,13 +16,15 @@ export interface StoredTask extends Omit<TaskResultData, "args" | "returnValue">
   args: Stored;
   returnValue: Stored | null;
   lockedBy: string | null;
+  /** The W3C trace context of the enqueue's span (see telemetry.ts), or null when the enqueue was not traced. */
+  traceContext: string | null;
 }
 
 /** A validated, serialized task ready to insert. */
 export interface NewTask
   extends Pick<
     StoredTask,
-    "id" | "taskName" | "queueName" | "backend" | "priority" | "args" | "runAfter" | "enqueuedAt" | "maxAttempts" | "uniqueKey"
+    "id" | "taskName" | "queueName" | "backend" | "priority" | "args" | "runAfter" | "enqueuedAt" | "maxAttempts" | "uniqueKey" | "traceContext"
   > {
   /** Set when uniqueKey is: the statuses in which the task holds it. */
   uniqueWhile: UniqueWhile | null;
@@ -48,6 +50,16 @@ export interface ClaimRequest {
 export interface UnknownTasksRequest extends Pick<ClaimRequest, "queues" | "backend" | "taskNames"> {
   /** How many of the next ready tasks, in claim order, to look at: the count stays cheap however long the queue. */
   window: number;
+}
+
+/** Which ready tasks a worker reports in its gauge: its queues' (and backend's), among the next `window` in claim order. */
+export interface ReadyTasksRequest extends Pick<ClaimRequest, "queues" | "backend"> {
+  window: number;
+}
+
+export interface QueueReadyCount {
+  queueName: string;
+  count: number;
 }
 
 export interface UnknownTaskCount {
@@ -164,6 +176,8 @@ export interface Dialect {
   releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number>;
   /** Counts ready tasks, among the next `window` in claim order, whose names are not in `taskNames`, by name. */
   countUnknownTasks(client: SqlClient, request: UnknownTasksRequest): Promise<UnknownTaskCount[]>;
+  /** Counts ready tasks by queue, among the next `window` in claim order: the OpenTelemetry gauge's reading. */
+  countReadyTasks(client: SqlClient, request: ReadyTasksRequest): Promise<QueueReadyCount[]>;
   /** Deletes up to `limit` finished rows the request matches, oldest first; fewer than `limit` once none are left. */
   pruneBatch(client: SqlClient, request: PruneRequest, limit: number): Promise<PruneCounts>;
   /** Counts the finished rows the request matches (a dry run of prune). */

@@ -8,6 +8,7 @@ import { DatabaseUnreachable, InvalidConfig, TaskAborted, TaskCancelled, WorkerL
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, runtimeOf, type TasksRuntime } from "../tasks-client.js";
 import { AttemptAbort, runAttempt } from "../attempt.js";
+import { loadTelemetry, observeReadyTasks } from "../telemetry.js";
 import { Completer } from "./completer.js";
 import { classifyDatabaseError, withTimeout } from "./database-errors.js";
 import { Heartbeat, type Holding } from "./heartbeat.js";
@@ -18,6 +19,8 @@ import { Rescuer } from "./rescuer.js";
 import { UnknownTaskReport } from "./unknown-tasks.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
+/** The OpenTelemetry ready gauge counts among this many next ready tasks: a collection stays cheap however long the backlog. */
+const READY_GAUGE_WINDOW = 10_000;
 /** The longest wait between tries to reach the database at start-up. */
 const MAX_CONNECT_BACKOFF_MS = 2_000;
 /** The least time one try to reach the database at start-up may take. */
@@ -244,11 +247,15 @@ export class Worker {
     this.#heartbeat.start();
     this.#rescuer.start();
     this.#unknownTasks.start();
+    await loadTelemetry();
+    const request = { queues: this.queues, backend: this.#backendFilter, window: READY_GAUGE_WINDOW };
+    const stopObserving = observeReadyTasks(() => this.#dialect.countReadyTasks(this.#sql, request));
     // Hook failures go to this worker's log while it runs (to the app's log when the worker was given none).
     const stopReporting = this.#ownLog && this.#runtime.reporter.redirect(this.#ownLog);
     try {
       await this.#loop();
     } finally {
+      stopObserving();
       await this.#shutDown();
       stopReporting?.();
     }

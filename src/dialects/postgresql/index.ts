@@ -13,6 +13,7 @@ import { matchingTasks } from "./matching.js";
 import { cancelChannel, notifyChannel, taskTable } from "./names.js";
 import { recordOutcomes } from "./outcomes.js";
 import { PgSqlClient } from "./pool.js";
+import { countReadyTasks } from "./ready-counts.js";
 import { countPrunable, pruneBatch } from "./prune.js";
 import { retryTask, retryTasks } from "./retry.js";
 import { countUnknownTasks } from "./unknown-tasks.js";
@@ -42,6 +43,7 @@ function dialectOn(connection: OwnConnection, schema: string): Dialect {
     rescueExpired: (client, limit) => rescueExpired(table, client, limit),
     releaseTasks: (client, workerId, ids) => releaseTasks(table, client, workerId, ids),
     countUnknownTasks: (client, request) => countUnknownTasks(table, client, request),
+    countReadyTasks: (client, request) => countReadyTasks(table, client, request),
     pruneBatch: (client, request, limit) => pruneBatch(table, client, request, limit),
     countPrunable: (client, request) => countPrunable(table, client, request),
     fetchTask: (client, id) => fetchTask(table, client, id),

@@ -9,11 +9,11 @@ import { perTableAndChannel, quoteLiteral } from "./names.js";
 export const HOLDS_KEY = "unique_held AND status IN ('NEW', 'RUNNING')";
 
 const COLUMNS = `id, task_name, status, queue_name, backend, priority, args, args_meta, run_after, enqueued_at, attempts,
-                 max_attempts, worker_ids, errors`;
+                 max_attempts, worker_ids, errors, trace_context`;
 const VALUES = `r.id, r.task_name, 'NEW', r.queue_name, r.backend, r.priority, COALESCE(r.args, 'null'::jsonb), r.args_meta,
-         r.run_after, r.enqueued_at, 0, r.max_attempts, '[]'::jsonb, '[]'::jsonb`;
+         r.run_after, r.enqueued_at, 0, r.max_attempts, '[]'::jsonb, '[]'::jsonb, r.trace_context`;
 const RECORD = `id uuid, task_name text, queue_name text, backend text, priority int, args jsonb, args_meta jsonb,
-                run_after timestamptz, enqueued_at timestamptz, max_attempts int`;
+                run_after timestamptz, enqueued_at timestamptz, max_attempts int, trace_context text`;
 const READY = "(SELECT DISTINCT queue_name FROM inserted WHERE run_after <= clock_timestamp()) AS ready";
 
 const notify = (channel: string) => `pg_notify(${quoteLiteral(channel)}, ready.queue_name)`;

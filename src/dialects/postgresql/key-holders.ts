@@ -8,13 +8,14 @@ const RETURNED = TASK_COLUMNS.map((column) => `t.${column}`).join(", ");
 
 // Only a NEW holder is replaced: a RUNNING one (unique.while "unfinished") has started with its args, and is not
 // locked here, so its heartbeat and outcome never wait for the caller's transaction. A replaced task due now wakes its
-// workers, as an enqueue does.
+// workers, as an enqueue does. It takes the later enqueue's trace context too: its attempts run with that one's args.
 const REPLACE = perTableAndChannel((table, channel) => `
 WITH replaced AS (
   UPDATE ${table} AS t
-  SET args = COALESCE(r.args, 'null'::jsonb), args_meta = r.args_meta, priority = r.priority, run_after = r.run_after
+  SET args = COALESCE(r.args, 'null'::jsonb), args_meta = r.args_meta, priority = r.priority, run_after = r.run_after,
+      trace_context = r.trace_context
   FROM jsonb_to_recordset($1::jsonb) AS r(task_name text, unique_key text, priority int, args jsonb, args_meta jsonb,
-                                          run_after timestamptz)
+                                          run_after timestamptz, trace_context text)
   WHERE t.task_name = r.task_name AND t.unique_key = r.unique_key AND t.unique_held AND t.status = 'NEW'
   RETURNING ${RETURNED}
 ), woken AS (

@@ -10,6 +10,7 @@ import { heartbeat, releaseTasks, rescueExpired } from "./leases.js";
 import { recordOutcomes } from "./outcomes.js";
 import { matchingTasks } from "./matching.js";
 import { countPrunable, pruneBatch } from "./prune.js";
+import { countReadyTasks } from "./ready-counts.js";
 import { retryTask, retryTasks } from "./retry.js";
 import { countUnknownTasks } from "./unknown-tasks.js";
 
@@ -25,6 +26,7 @@ const sqlite: Dialect = {
   rescueExpired,
   releaseTasks,
   countUnknownTasks,
+  countReadyTasks,
   pruneBatch,
   countPrunable,
   fetchTask,

@@ -7,10 +7,10 @@ import { sqliteTime } from "./time.js";
 export const HOLDS_KEY = "unique_held AND status IN ('NEW', 'RUNNING')";
 
 const COLUMNS = `id, task_name, status, queue_name, backend, priority, args, args_meta, run_after, enqueued_at, attempts,
-                 max_attempts, worker_ids, errors`;
+                 max_attempts, worker_ids, errors, trace_context`;
 const VALUES = `value ->> '$.id', value ->> '$.task_name', 'NEW', value ->> '$.queue_name', value ->> '$.backend',
        value ->> '$.priority', value -> '$.args', NULLIF(value -> '$.args_meta', 'null'), value ->> '$.run_after',
-       value ->> '$.enqueued_at', 0, value ->> '$.max_attempts', '[]', '[]'`;
+       value ->> '$.enqueued_at', 0, value ->> '$.max_attempts', '[]', '[]', value ->> '$.trace_context'`;
 
 const INSERT_TASKS = `
 INSERT INTO task_results (${COLUMNS})
