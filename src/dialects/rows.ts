@@ -1,7 +1,7 @@
 // Raw task_results rows, as either database driver returns them, into StoredTask.
 import type { TaskError, TaskStatus } from "../result.js";
 import type { Stored } from "../serialization.js";
-import type { NewTask, Outcome, StoredTask } from "./types.js";
+import type { NewScheduledTask, NewTask, Outcome, StoredTask } from "./types.js";
 
 /** The columns every query that returns tasks selects. */
 export const TASK_COLUMNS = [
@@ -27,6 +27,7 @@ export const TASK_COLUMNS = [
   "locked_by",
   "cancel_requested_at",
   "unique_key",
+  "scheduled_at",
 ] as const;
 
 export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
@@ -68,6 +69,7 @@ export function toStoredTask(row: RawTask): StoredTask {
     lockedBy: (row.locked_by as string | null) ?? null,
     cancelRequestedAt: date(row.cancel_requested_at),
     uniqueKey: (row.unique_key as string | null) ?? null,
+    scheduledAt: date(row.scheduled_at),
   };
 }
 
@@ -99,6 +101,7 @@ export function insertPayload(tasks: readonly NewTask[], time: (date: Date) => u
       max_attempts: task.maxAttempts,
       // Only keyed tasks carry these: an unkeyed batch's parameter stays as small as it was.
       ...(task.uniqueKey === null ? {} : { unique_key: task.uniqueKey, unique_while: task.uniqueWhile }),
+      ...("scheduleKey" in task ? { schedule_key: task.scheduleKey, scheduled_at: time((task as NewScheduledTask).scheduledAt) } : {}),
     })),
   );
 }

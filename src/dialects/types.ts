@@ -16,6 +16,8 @@ export interface StoredTask extends Omit<TaskResultData, "args" | "returnValue">
   args: Stored;
   returnValue: Stored | null;
   lockedBy: string | null;
+  /** The slot of the schedule that enqueued the task; null for tasks enqueued otherwise. */
+  scheduledAt: Date | null;
 }
 
 /** A validated, serialized task ready to insert. */
@@ -26,6 +28,12 @@ export interface NewTask
   > {
   /** Set when uniqueKey is: the statuses in which the task holds it. */
   uniqueWhile: UniqueWhile | null;
+}
+
+/** A schedule's slot as a task: one row per (scheduleKey, scheduledAt), whichever worker inserts it first. */
+export interface NewScheduledTask extends NewTask {
+  scheduleKey: string;
+  scheduledAt: Date;
 }
 
 /** A key a task holds or wants: unique per task name. */
@@ -138,6 +146,13 @@ export interface Dialect {
   replaceHeldTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<StoredTask[]>;
   /** The tasks that hold these keys now. */
   findKeyHolders(client: SqlClient, keys: readonly UniqueKey[]): Promise<StoredTask[]>;
+  /**
+   * Inserts schedule slots in one statement, except those a row already has (another worker's, or this one's before a
+   * restart); returns the ids inserted.
+   */
+  insertScheduledTasks(client: SqlClient, tasks: readonly NewScheduledTask[]): Promise<string[]>;
+  /** The newest stored slot of each of these schedule keys that has one. */
+  lastScheduledSlots(client: SqlClient, keys: readonly string[]): Promise<Map<string, Date>>;
   /** Marks up to `limit` ready tasks RUNNING for this worker and returns them in claim order. */
   claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
   /**

@@ -11,6 +11,7 @@ import { recordOutcomes } from "./outcomes.js";
 import { matchingTasks } from "./matching.js";
 import { countPrunable, pruneBatch } from "./prune.js";
 import { retryTask, retryTasks } from "./retry.js";
+import { insertScheduledTasks, lastScheduledSlots } from "./schedule-slots.js";
 import { countUnknownTasks } from "./unknown-tasks.js";
 
 /** Statements go through the Prisma client, whose one connection serializes them as SQLite does. */
@@ -19,6 +20,8 @@ const sqlite: Dialect = {
   insertUniqueTasks,
   replaceHeldTasks,
   findKeyHolders,
+  insertScheduledTasks,
+  lastScheduledSlots,
   claimTasks,
   recordOutcomes,
   heartbeat,
