@@ -167,7 +167,12 @@ export class Scheduler {
     while (!this.#stopped) {
       let wait: number;
       try {
+        const starting = this.#cursors === undefined;
         await this.tick();
+        if (starting) {
+          const keys = this.#setup.schedules.map((schedule) => schedule.key).join(", ");
+          this.#setup.log({ level: "info", event: "schedules-started", message: `scheduler started: ${this.#setup.schedules.length} schedule(s): ${keys}` });
+        }
         if (this.#failures > 0) this.#setup.log({ level: "info", event: "schedules-restored", message: "enqueueing schedule slots again" });
         this.#failures = 0;
         wait = this.#untilNextSlot();
