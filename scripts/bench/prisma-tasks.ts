@@ -36,6 +36,8 @@ export const PRISMA_TASKS_BEST = { concurrency: 50, prefetch: 1000 };
 export interface WorkerSettings {
   concurrency: number;
   prefetch?: number;
+  /** Per-second schedules the workers run meanwhile (their no-op tasks are drained too); none by default. */
+  schedules?: number;
 }
 
 const BULK_CHUNK = 10_000;
@@ -97,7 +99,7 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
         modulePath: BIN,
         args: cliArgs(settings),
         execArgv: [],
-        env: { ...process.env, BENCH_DATABASE_URL: url },
+        env: { ...process.env, BENCH_DATABASE_URL: url, BENCH_SCHEDULES: String(settings.schedules ?? 0) },
         stdout: "ignore",
       }),
       processes,
