@@ -4,7 +4,7 @@
 import type { Dialect, NewScheduledTask, SqlClient } from "../dialects/types.js";
 import type { Schedule } from "../schedules.js";
 import { withTimeout } from "./database-errors.js";
-import { messageOf, type Log } from "./log.js";
+import { messageOf, type Log, type LogEntry } from "./log.js";
 
 /**
  * Without backfill, how late a slot may still be enqueued: a worker slowed by a busy event loop or a slow statement
@@ -93,14 +93,17 @@ export class Scheduler {
     const enqueuedAt = new Date(now);
     const due: { schedule: Schedule; slots: Date[] }[] = [];
     let room = SLOTS_PER_STATEMENT;
+    // Said once the tick has succeeded: a tick the database refuses is tried again, and would say them again.
+    const notes: LogEntry[] = [];
     for (const schedule of this.#setup.schedules) {
-      const from = this.#windowStart(schedule, this.#cursors.get(schedule.key)!, now);
+      const from = this.#windowStart(schedule, this.#cursors.get(schedule.key)!, now, notes);
       const slots = schedule.slotsBetween(new Date(from), new Date(now), room);
       room -= slots.length;
       due.push({ schedule, slots });
     }
-    const tasks = due.flatMap(({ schedule, slots }) => slots.flatMap((slot) => this.#taskFor(schedule, slot, enqueuedAt)));
+    const tasks = due.flatMap(({ schedule, slots }) => slots.flatMap((slot) => this.#taskFor(schedule, slot, enqueuedAt, notes)));
     const inserted = tasks.length === 0 ? [] : await withTimeout(this.#setup.dialect.insertScheduledTasks(this.#setup.sql, tasks), STATEMENT_TIMEOUT_MS, "enqueueing schedule slots");
+    for (const note of notes) this.#setup.log(note);
     this.#logEnqueued(tasks, new Set(inserted));
     for (const { schedule, slots } of due) {
       // A full statement may have left due slots out: a cursor then stops at the last slot taken (or stays, when none
@@ -111,11 +114,11 @@ export class Scheduler {
   }
 
   /** A slot's task; none when its args cannot be made (the schedule's function threw, or the task refuses them). */
-  #taskFor(schedule: Schedule, slot: Date, enqueuedAt: Date): NewScheduledTask[] {
+  #taskFor(schedule: Schedule, slot: Date, enqueuedAt: Date, notes: LogEntry[]): NewScheduledTask[] {
     try {
       return [schedule.taskFor(slot, enqueuedAt)];
     } catch (error) {
-      this.#setup.log({
+      notes.push({
         level: "error",
         event: "schedule-args-failed",
         message: `schedule "${schedule.key}" could not make its task for slot ${slot.toISOString()}; the slot is skipped`,
@@ -136,12 +139,12 @@ export class Scheduler {
   }
 
   /** Where a schedule's due slots start: its cursor, unless that is further back than its backfill (or ON_TIME_MS). */
-  #windowStart(schedule: Schedule, cursor: number, now: number): number {
+  #windowStart(schedule: Schedule, cursor: number, now: number, notes: LogEntry[]): number {
     const earliest = now - Math.max(schedule.backfill ?? 0, ON_TIME_MS);
     if (cursor >= earliest) return cursor;
     const missed = schedule.nextSlot(new Date(cursor));
     if (missed !== undefined && missed.getTime() < earliest) {
-      this.#setup.log({
+      notes.push({
         level: "warn",
         event: "schedule-skipped",
         message: `schedule "${schedule.key}" skipped the slots from ${missed.toISOString()} to ${new Date(earliest).toISOString()}: missed by more than its ${schedule.backfill === undefined ? `${ON_TIME_MS} ms without backfill` : `backfill of ${schedule.backfill} ms`}`,
