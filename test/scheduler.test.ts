@@ -2,7 +2,7 @@
 // from the key's last stored slot, skipped slots, changed and removed schedules, ctx.scheduledAt and prune; driven by a
 // clock of the test's own on real databases.
 import { afterAll, describe, expect, test } from "vitest";
-import type { LogEntry, ScheduleConfig } from "../src/index.js";
+import { InvalidConfig, Worker, type LogEntry, type ScheduleConfig } from "../src/index.js";
 import { resolveSchedules, scheduleStatuses, type Schedule } from "../src/schedules.js";
 import { TaskRegistry } from "../src/task.js";
 import { runtimeOf } from "../src/tasks-client.js";
@@ -225,3 +225,10 @@ describe.each<Provider>(["postgresql", "sqlite"])("the scheduler on %s", (provid
     ]);
   });
 }, 60_000);
+
+test("a worker's schedules option must be true or false", async () => {
+  const app = await createApp("sqlite", { tasks: scheduleTasks });
+  opened.push(app.close);
+  expect(() => new Worker({ prisma: app.prisma, schedules: "no" as never })).toThrow(InvalidConfig);
+  expect(() => new Worker({ prisma: app.prisma, schedules: "no" as never })).toThrow('Worker option schedules: "no" must be true or false.');
+});
