@@ -365,7 +365,8 @@ describe.skipIf(!chromiumAvailable())("the dashboard's schedules", () => {
     closers.push(app.close);
     const { dialect, sql, schedules } = runtimeOf(app.prisma.$tasks);
     const last = new Date("2026-11-01T02:00:00.000Z");
-    await dialect.insertScheduledTasks(sql, [schedules[0]!.taskFor(last, last)]);
+    const stored = schedules[0]!.taskFor(last, last);
+    await dialect.insertScheduledTasks(sql, [stored]);
     const served = await serveDashboard({ prisma: app.prisma, basePath: BASE });
     closers.push(served.close);
     const { page, dialogs } = await openPage(browser, new URL(served.url).origin);
@@ -387,6 +388,12 @@ describe.skipIf(!chromiumAvailable())("the dashboard's schedules", () => {
     expect(await page.evaluate(() => (globalThis as unknown as { __xss?: string }).__xss)).toBeUndefined();
     expect(await page.locator("script:not([src]), img").count()).toBe(0);
     expect(dialogs).toEqual([]);
+
+    // A slot's task shows the schedule and slot that enqueued it.
+    await page.goto(`${served.url}/tasks/${stored.id}`);
+    const field = (name: string) => page.locator(`dl.fields dt:text-is("${name}") + dd`);
+    expect(await field("scheduleKey").textContent()).toBe("monthly-report");
+    expect(await field("scheduledAt").locator("time").getAttribute("datetime")).toBe(last.toISOString());
   });
 
   test("says how to configure schedules when the app has none", async () => {

@@ -99,6 +99,7 @@ describe("an attempt whose function ignores its aborted signal", () => {
       cancelRequestedAt: null,
       uniqueKey: null,
       lockedBy: "unit",
+      scheduleKey: null,
       scheduledAt: null,
     };
   }

@@ -156,7 +156,8 @@ describe.each<Provider>(["postgresql", "sqlite"])("the scheduler on %s", (provid
       ["COMPLETE", "ctx", at(2).toISOString()],
       ["COMPLETE", null, null],
     ]);
-    expect((await plain.refresh()).status).toBe("COMPLETE");
+    expect(await plain.refresh()).toMatchObject({ status: "COMPLETE", scheduleKey: null, scheduledAt: null });
+    expect(await prisma.$tasks.getResult(rows[0]!.id)).toMatchObject({ scheduleKey: "ctx", scheduledAt: at(1) });
   });
 
   test("a slot whose args function throws or gives args the task refuses is logged and skipped; the others are enqueued", async () => {

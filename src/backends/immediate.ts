@@ -155,5 +155,5 @@ export class ImmediateBackend implements Backend {
 }
 
 function storedFrom(prepared: PreparedTask, data: TaskResultData): StoredTask {
-  return { ...data, args: prepared.args, returnValue: null, lockedBy: IMMEDIATE_WORKER, scheduledAt: null };
+  return { ...data, args: prepared.args, returnValue: null, lockedBy: IMMEDIATE_WORKER };
 }

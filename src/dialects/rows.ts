@@ -27,6 +27,7 @@ export const TASK_COLUMNS = [
   "locked_by",
   "cancel_requested_at",
   "unique_key",
+  "schedule_key",
   "scheduled_at",
 ] as const;
 
@@ -69,6 +70,7 @@ export function toStoredTask(row: RawTask): StoredTask {
     lockedBy: (row.locked_by as string | null) ?? null,
     cancelRequestedAt: date(row.cancel_requested_at),
     uniqueKey: (row.unique_key as string | null) ?? null,
+    scheduleKey: (row.schedule_key as string | null) ?? null,
     scheduledAt: date(row.scheduled_at),
   };
 }

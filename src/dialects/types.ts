@@ -16,8 +16,6 @@ export interface StoredTask extends Omit<TaskResultData, "args" | "returnValue">
   args: Stored;
   returnValue: Stored | null;
   lockedBy: string | null;
-  /** The slot of the schedule that enqueued the task; null for tasks enqueued otherwise. */
-  scheduledAt: Date | null;
 }
 
 /** A validated, serialized task ready to insert. */
