@@ -51,6 +51,8 @@ const size = quick
   ? { drain: 2_000, single: 300, latency: 50, gapMs: 20, backlog: 100_000, windowMs: 4_000 }
   : { drain: 20_000, single: 5_000, latency: 200, gapMs: 20, backlog: 1_000_000, windowMs: 30_000 };
 const runs = flags.runs ? Number(flags.runs) : quick ? 1 : 3;
+/** Per-second schedules configured in the drain that measures the scheduler's cost. */
+const DRAIN_SCHEDULES = 10;
 
 const allPeers = [prismaTasksPeer, graphilePeer, pgbossPeer];
 const only = flags.only?.split(",").map((name) => name.trim());
@@ -99,6 +101,15 @@ async function measureDrain(peer: QueuePeer): Promise<void> {
   if (best.completed < n) timeCapped.add(`drain-best/${peer.name}`);
   record("drain-best", peer.name, best.perSecond);
   record("rss", peer.name, best.peakRssMb[0]!);
+
+  if (peer === prismaTasksPeer) {
+    // The same drain with 10 per-second schedules configured: the scheduler's cost (its slots' tasks run too).
+    url = await freshDatabase(peer);
+    await peer.enqueueBulk(url, n);
+    const scheduled = await drainWithSettings(url, n, 1, { ...PRISMA_TASKS_BEST, schedules: DRAIN_SCHEDULES }, size.windowMs);
+    if (scheduled.completed < n) timeCapped.add(`drain-schedules/${peer.name}`);
+    record("drain-schedules", peer.name, scheduled.completed / (scheduled.elapsedMs / 1000));
+  }
 
   url = await freshDatabase(peer);
   await peer.enqueueBulk(url, n);
@@ -201,6 +212,7 @@ function printReport(): void {
   const rows: [key: string, label: string][] = [
     ["drain-c10", "drain, 1 process, concurrency 10 (tasks/s)"],
     ["drain-best", "drain, 1 process, best settings (tasks/s)"],
+    ["drain-schedules", `  the same with ${DRAIN_SCHEDULES} per-second schedules configured (tasks/s)`],
     ["drain-4p", "drain, 4 processes, best settings (tasks/s)"],
     ["drain-backlog", `drain with ${size.backlog.toLocaleString("en-US")} finished rows (tasks/s)`],
     ["drain-backlog-empty", "  same round, empty table (tasks/s)"],
@@ -244,6 +256,11 @@ function printReport(): void {
   const enqueue = results.get("enqueue-single")?.get(ours);
   if (create && enqueue) {
     console.log(`\nprisma-tasks single enqueue runs at ${((median(enqueue) / median(create)) * 100).toFixed(0)}% of a plain create's rate.`);
+  }
+  const best = results.get("drain-best")?.get(ours);
+  const scheduled = results.get("drain-schedules")?.get(ours);
+  if (best && scheduled) {
+    console.log(`prisma-tasks drain with ${DRAIN_SCHEDULES} per-second schedules configured runs at ${(median(scheduled) / median(best)).toFixed(2)}x the rate without.`);
   }
   const keyed = results.get("enqueue-keyed")?.get(ours);
   if (keyed && enqueue) {

@@ -144,6 +144,10 @@ class Context implements TaskContext {
   get signal(): AbortSignal {
     return this.#context.abort.signal;
   }
+
+  get scheduledAt(): Date | undefined {
+    return this.#stored.scheduledAt ?? undefined;
+  }
 }
 
 /**

@@ -409,6 +409,22 @@ export class DatabaseUnreachable extends TasksError {
 /** withTasks or a worker was given a configuration it cannot use. */
 export class InvalidConfig extends TasksError {}
 
+/** A schedule given to withTasks breaks a rule: said when withTasks (or a worker) starts, before anything runs. */
+export class InvalidSchedule extends InvalidConfig {
+  /** The schedule's key, or its place in the list when it has none yet. */
+  readonly schedule: string;
+  readonly field: string;
+  readonly value: unknown;
+
+  /** `rule` reads as the fix, e.g. "must be a cron expression of 5 fields (6 with seconds)". */
+  constructor(schedule: string, field: string, value: unknown, rule: string, options?: ErrorOptions) {
+    super(`Schedule ${schedule}: ${field} ${rule}; got ${describeValue(value)}.`, options);
+    this.schedule = schedule;
+    this.field = field;
+    this.value = value;
+  }
+}
+
 function quoteList(values: readonly string[]): string {
   return values.length === 0 ? "none" : values.map((v) => JSON.stringify(v)).join(", ");
 }

@@ -9,6 +9,9 @@ import type { TaskResult } from "./result.js";
 import { Reporter } from "./reporter.js";
 import { runInTransaction, type TransactionScope } from "./transaction.js";
 import type { LogEntry } from "./worker/log.js";
+import { DatabaseBackend } from "./backends/database.js";
+import { InvalidSchedule } from "./errors.js";
+import { resolveSchedules, type Schedule, type ScheduleConfig } from "./schedules.js";
 
 export interface TasksConfig extends TaskHooks {
   /** Every task this app enqueues or runs. Names must be unique. */
@@ -25,6 +28,11 @@ export interface TasksConfig extends TaskHooks {
    * prisma-tasks sends no statement that depends on its session. By default, as the client's URL says: `pgbouncer=true`.
    */
   transactionPooler?: boolean;
+  /**
+   * Tasks to enqueue on a cron schedule, one per slot whatever the number of workers (each runs the scheduler unless
+   * started with --no-schedules): `{ task, cron, tz?, args?, key?, backfill? }`.
+   */
+  schedules?: readonly ScheduleConfig[];
 }
 
 type TransactionFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
@@ -66,6 +74,20 @@ function reportingHook(name: keyof TaskHooks, hook: ((result: TaskResult) => unk
   );
 }
 
+/** Workers run schedules: a schedule's task goes to a database backend that serves its queue. */
+function checkScheduleBackend(schedule: Schedule, backends: ReadonlyMap<string, { kind: string; queues: readonly string[] | "*" }>): void {
+  const { task } = schedule;
+  const backend = backends.get(task.backend);
+  const label = JSON.stringify(schedule.key);
+  if (!(backend instanceof DatabaseBackend)) {
+    const what = backend ? `a ${backend.kind} backend` : "not configured";
+    throw new InvalidSchedule(label, "task", task, `goes to backend "${task.backend}", which is ${what}; workers run schedules, so its task must go to a { backend: "database" } entry`);
+  }
+  if (backend.queues !== "*" && !backend.queues.includes(task.queueName)) {
+    throw new InvalidSchedule(label, "task", task, `goes to queue "${task.queueName}", which backend "${backend.alias}" does not serve (it serves ${backend.queues.join(", ")})`);
+  }
+}
+
 export function withTasks(config: TasksConfig) {
   if (typeof config !== "object" || config === null || config.tasks === undefined) {
     throw new InvalidConfig('withTasks needs { tasks: [...] }. Fix: withTasks({ tasks: [sendWelcomeEmail], backends: { default: { backend: "database" } } }).');
@@ -74,6 +96,7 @@ export function withTasks(config: TasksConfig) {
     throw new InvalidConfig(`withTasks option transactionPooler: ${JSON.stringify(config.transactionPooler)} must be true or false (or left out, to follow the URL's pgbouncer=true).`);
   }
   const registry = new TaskRegistry(config.tasks);
+  const schedules = resolveSchedules(config.schedules, registry);
   const reporter = new Reporter(config.log);
   const hooks: TaskHooks = {
     onEnqueued: reportingHook("onEnqueued", config.onEnqueued, reporter),
@@ -86,9 +109,12 @@ export function withTasks(config: TasksConfig) {
     const dialect = dialectFor(client, { transactionPooler: config.transactionPooler });
     const pool = dialect.openPool(POOL_SIZE);
     const sql = pool ?? sqlClient;
+    const backends = createBackends(config.backends, { dialect, client: sql }, hooks);
+    for (const schedule of schedules) checkScheduleBackend(schedule, backends);
     const $tasks = new TasksClient({
       registry,
-      backends: createBackends(config.backends, { dialect, client: sql }, hooks),
+      schedules,
+      backends,
       dialect,
       client: sqlClient,
       sql,

@@ -45,6 +45,10 @@ export interface TaskResultData<A = unknown, R = unknown> {
   cancelRequestedAt: Date | null;
   /** The unique key it was enqueued with (uniqueKey or the task's unique.key), or null. */
   uniqueKey: string | null;
+  /** The key of the schedule that enqueued it (withTasks' schedules), or null. */
+  scheduleKey: string | null;
+  /** The slot of the schedule that enqueued it, or null. */
+  scheduledAt: Date | null;
 }
 
 /**
@@ -129,6 +133,12 @@ export class TaskResult<A = unknown, R = unknown> {
   }
   get uniqueKey(): string | null {
     return this.#data.uniqueKey;
+  }
+  get scheduleKey(): string | null {
+    return this.#data.scheduleKey;
+  }
+  get scheduledAt(): Date | null {
+    return this.#data.scheduledAt;
   }
   /** The enqueue that returned this result stored nothing: another task held the unique key, and this is that task. */
   get deduplicated(): boolean {

@@ -12,6 +12,8 @@ export interface TaskContext<A = unknown, R = unknown> {
   readonly workerId: string;
   /** Aborts on timeoutMs, a forced worker shutdown, or a lost lease; pass it to fetch() and friends. */
   readonly signal: AbortSignal;
+  /** The slot of the schedule that enqueued this task (withTasks' `schedules`); undefined for tasks enqueued otherwise. */
+  readonly scheduledAt: Date | undefined;
 }
 
 /** Milliseconds to wait before the next attempt, given the number of the attempt that just failed (1-based). */

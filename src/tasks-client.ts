@@ -27,6 +27,7 @@ import {
   type ReturnOf,
   type TaskRegistry,
 } from "./task.js";
+import type { Schedule } from "./schedules.js";
 import { currentTransaction, runInTransaction, type TransactionScope } from "./transaction.js";
 
 /** Ends an enqueue's send span once the backend has stored its tasks, or failed to. */
@@ -49,6 +50,8 @@ export type EnqueueArgs<T extends AnyTask> = [ArgsOf<T>] extends [void]
 
 export interface TasksRuntime {
   readonly registry: TaskRegistry;
+  /** withTasks' schedules, checked: what every worker's scheduler enqueues. */
+  readonly schedules: readonly Schedule[];
   readonly backends: ReadonlyMap<string, Backend>;
   readonly dialect: Dialect;
   /** The Prisma client the extension was applied to. */

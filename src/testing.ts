@@ -7,10 +7,12 @@ import type { WorkerOptions } from "./worker/options.js";
 
 /**
  * Runs every ready task of the database backend in this process and resolves once none is left (tasks they
- * enqueue included). For tests: the same engine as `tasks-worker`, without its start-up delay or polling wait.
+ * enqueue included). For tests: the same engine as `tasks-worker`, without its start-up delay or polling wait, and
+ * without its scheduler (a test's run would enqueue whichever schedule slots fall due meanwhile): `{ schedules: true }`
+ * runs it.
  */
 export async function runUntilIdle(prisma: { $tasks: TasksClient }, options: WorkerOptions = {}): Promise<void> {
-  await new Worker({ queues: "*", ...options, prisma, batch: true, startupDelay: false, interval: 0.05 }).run();
+  await new Worker({ queues: "*", schedules: false, ...options, prisma, batch: true, startupDelay: false, interval: 0.05 }).run();
 }
 
 /** What a dummy backend recorded, optionally only for one task: newest last. */

@@ -215,3 +215,66 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker exit 
     expect([count("COMPLETE") >= 1, count("NEW") >= 1, count("COMPLETE") + count("NEW")]).toEqual([true, true, 5]);
   }, 120_000);
 });
+
+describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker and schedules on %s", (provider) => {
+  const schedulesConfig = ["--config", "test/fixtures/schedules.config.ts"];
+  const env = (schedules: unknown[]) => ({ TASKS_TEST_SCHEDULES: JSON.stringify(schedules) });
+
+  test("tasks-worker schedules prints each schedule's key, task, cron, time zone, last stored slot and next three slots", async () => {
+    const app = await createApp(provider, { tasks: allTasks });
+    opened.push(app.close);
+    const last = new Date("2026-11-30T02:00:00.000Z");
+    await app.prisma.taskResult.create({ data: { id: crypto.randomUUID(), taskName: "test.tick", args: {}, scheduleKey: "nightly", scheduledAt: last, status: "COMPLETE" } });
+    const schedules = [
+      { key: "nightly", cron: "0 3 * * *", tz: "Europe/Paris", backfill: 3_600_000 },
+      { key: "<every-second>", cron: "* * * * * *" },
+    ];
+
+    const run = startWorker(app.database, schedulesConfig, ["schedules"], env(schedules));
+    const { code } = await run.exited;
+
+    expect(code).toBe(0);
+    expect(run.stderr()).toBe("");
+    const lines = run.stdout().trimEnd().split("\n");
+    expect(lines.slice(0, 2)).toEqual([
+      'nightly: task=test.tick cron="0 3 * * *" tz=Europe/Paris backfill=3600000ms',
+      "  last slot: 2026-11-30T02:00:00.000Z",
+    ]);
+    const nightly = lines[2]!.match(/^ {2}next slots: (\S+), (\S+), (\S+)$/)!.slice(1).map((text) => new Date(text));
+    for (const slot of nightly) expect(slot.toLocaleString("en-GB", { timeZone: "Europe/Paris", timeStyle: "short" })).toBe("03:00");
+    expect(nightly[1]!.getTime() - nightly[0]!.getTime()).toBeGreaterThanOrEqual(23 * 3_600_000);
+    expect(lines.slice(3, 5)).toEqual(['<every-second>: task=test.tick cron="* * * * * *" tz=UTC', "  last slot: none yet"]);
+    const seconds = lines[5]!.match(/^ {2}next slots: (\S+), (\S+), (\S+)$/)!.slice(1).map((text) => Date.parse(text));
+    expect([seconds[1]! - seconds[0]!, seconds[2]! - seconds[1]!]).toEqual([1000, 1000]);
+    expect(lines).toHaveLength(6);
+  });
+
+  test("a worker started with --no-schedules enqueues no slot", async () => {
+    const app = await createApp(provider, { tasks: allTasks });
+    opened.push(app.close);
+    const worker = startWorker(app.database, [...schedulesConfig, "--no-startup-delay", "--no-schedules"], [], env([{ key: "every-second", cron: "* * * * * *" }]));
+    await worker.waitFor(/started: queues=/);
+    // Two slots' time, and the time the worker takes to reach the database: a scheduler would have started by then.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    worker.child.kill("SIGTERM");
+    expect((await worker.exited).code).toBe(0);
+    expect(worker.output()).not.toMatch(/scheduler started|enqueued slot/);
+    expect(await app.prisma.taskResult.count()).toBe(0);
+  });
+});
+
+describe.concurrent("tasks-worker schedules usage", () => {
+  test.each([
+    { given: "a worker option", args: ["schedules", "--concurrency", "3"], reason: /--concurrency is not a schedules option; schedules takes --config/ },
+    { given: "--no-schedules to prune", args: ["prune", "--no-schedules"], reason: /--no-schedules is a worker option/ },
+  ])("$given exits 2 with a one-line reason", async ({ args, reason }) => {
+    expectUsageError(await runWorker(unreachable, args), reason);
+  });
+
+  test("a schedule that the config gets wrong exits 2 naming it", async () => {
+    const config = ["--config", "test/fixtures/schedules.config.ts"];
+    const run = startWorker(unreachable, config, ["schedules"], { TASKS_TEST_SCHEDULES: JSON.stringify([{ key: "bad", cron: "0 25 * * *" }]) });
+    const { code } = await run.exited;
+    expectUsageError({ code, stdout: run.stdout(), stderr: run.stderr() }, /Schedule "bad": cron must be a cron expression .*; got "0 25 \* \* \*"/);
+  });
+});

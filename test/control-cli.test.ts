@@ -36,7 +36,7 @@ describe.concurrent("tasks-worker cancel and retry usage", () => {
     { given: "a prune option", args: ["retry", "some-id", "--min-age-days", "3"], reason: /--min-age-days is not a retry option/ },
     { given: "--status to the worker", args: ["--status", "NEW"], reason: /--status belongs to "tasks-worker cancel" and "tasks-worker retry"/ },
     { given: "--since to prune", args: ["prune", "--since", "2h"], reason: /--since belongs to "tasks-worker cancel" and "tasks-worker retry"/ },
-    { given: "an unknown command", args: ["resume"], reason: /unknown command "resume"; the commands are "prune", "cancel" and "retry"/ },
+    { given: "an unknown command", args: ["resume"], reason: /unknown command "resume"; the commands are "prune", "schedules", "cancel", "retry" and "dashboard"/ },
   ])("$given exits 2 with a one-line reason", async ({ args, reason }) => {
     const run = await runWorker(unreachable, args);
     expect(run.code).toBe(2);

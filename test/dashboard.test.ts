@@ -3,10 +3,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser } from "playwright-core";
 import { TaskStatus } from "../src/index.js";
 import type { TasksPrisma } from "./support/app.js";
+import { runtimeOf } from "../src/tasks-client.js";
 import {
   chargeCard,
   chromiumAvailable,
   dashboardApp,
+  generateReport,
+  hostile,
   HOLDING_WORKER,
   launchChromium,
   openPage,
@@ -352,5 +355,54 @@ describe.skipIf(!chromiumAvailable())("the dashboard in read-only mode", () => {
     expect(await statusOf(prisma, seeded.ready)).toBe(TaskStatus.NEW);
     expect(await statusOf(prisma, seeded.failed)).toBe(TaskStatus.FAILED);
     expect(await statusOf(prisma, seeded.complete[0]!)).toBe(TaskStatus.COMPLETE);
+  });
+});
+
+describe.skipIf(!chromiumAvailable())("the dashboard's schedules", () => {
+  test("lists each schedule with its task, cron, time zone, backfill, last stored slot and next three slots, escaped", async () => {
+    const monthly = { task: generateReport, cron: "0 3 1 * *", tz: "Europe/Paris", key: "monthly-report", backfill: 6 * 3_600_000, args: (slot: Date) => ({ month: slot.toISOString().slice(0, 7) }) };
+    const app = await dashboardApp("postgresql", [monthly, { task: hostile, cron: "*/15 * * * *", key: XSS.scheduleKey, args: { note: "quarterly" } }]);
+    closers.push(app.close);
+    const { dialect, sql, schedules } = runtimeOf(app.prisma.$tasks);
+    const last = new Date("2026-11-01T02:00:00.000Z");
+    const stored = schedules[0]!.taskFor(last, last);
+    await dialect.insertScheduledTasks(sql, [stored]);
+    const served = await serveDashboard({ prisma: app.prisma, basePath: BASE });
+    closers.push(served.close);
+    const { page, dialogs } = await openPage(browser, new URL(served.url).origin);
+
+    await page.goto(`${served.url}/`);
+    await page.locator("header nav a", { hasText: "Schedules" }).click();
+    expect(new URL(page.url()).pathname).toBe(`${BASE}/schedules`);
+    const row = page.locator('table.schedules tr[data-key="monthly-report"]');
+    expect((await row.locator("td").allTextContents()).slice(0, 5)).toEqual(["monthly-report", "reports.generate", "0 3 1 * *", "Europe/Paris", "6 h 0 min"]);
+    expect(await row.locator("td[data-last]").getAttribute("data-last")).toBe(last.toISOString());
+    expect(await row.locator("td[data-last]").textContent()).toMatch(/^2026-11-01 02:00:00 \(\d+ (d|h|min).* ago\)$/);
+    const next = await row.locator("[data-next]").evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-next")!));
+    expect(next).toHaveLength(3);
+    for (const slot of next) expect(new Date(slot).toLocaleString("en-GB", { timeZone: "Europe/Paris", day: "numeric", hour: "2-digit", minute: "2-digit" })).toBe("1, 03:00");
+
+    const hostileRow = page.locator("table.schedules tbody tr").nth(1);
+    expect(await hostileRow.locator("td").first().textContent()).toBe(XSS.scheduleKey);
+    expect(await hostileRow.locator("td[data-last]").textContent()).toBe("none yet");
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: string }).__xss)).toBeUndefined();
+    expect(await page.locator("script:not([src]), img").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+
+    // A slot's task shows the schedule and slot that enqueued it.
+    await page.goto(`${served.url}/tasks/${stored.id}`);
+    const field = (name: string) => page.locator(`dl.fields dt:text-is("${name}") + dd`);
+    expect(await field("scheduleKey").textContent()).toBe("monthly-report");
+    expect(await field("scheduledAt").locator("time").getAttribute("datetime")).toBe(last.toISOString());
+  });
+
+  test("says how to configure schedules when the app has none", async () => {
+    const app = await dashboardApp("postgresql");
+    closers.push(app.close);
+    const served = await serveDashboard({ prisma: app.prisma });
+    closers.push(served.close);
+    const { page } = await openPage(browser, new URL(served.url).origin);
+    await page.goto(`${served.url}/schedules`);
+    expect(await page.locator("main p.empty").textContent()).toBe("No schedules: withTasks({ tasks, schedules: [{ task, cron }] }) configures them.");
   });
 });

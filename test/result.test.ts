@@ -24,6 +24,8 @@ function resultData(overrides: Partial<TaskResultData<{ userId: number }, string
     errors: [],
     cancelRequestedAt: null,
     uniqueKey: null,
+    scheduleKey: null,
+    scheduledAt: null,
     ...overrides,
   };
   return data;

@@ -100,6 +100,8 @@ describe("an attempt whose function ignores its aborted signal", () => {
       uniqueKey: null,
       lockedBy: "unit",
       traceContext: null,
+      scheduleKey: null,
+      scheduledAt: null,
     };
   }
 

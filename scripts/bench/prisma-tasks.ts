@@ -38,6 +38,8 @@ export interface WorkerSettings {
   prefetch?: number;
   /** The worker process registers the OpenTelemetry SDK (tracer and meter providers) before it starts. */
   openTelemetry?: boolean;
+  /** Per-second schedules the workers run meanwhile (their no-op tasks are drained too); none by default. */
+  schedules?: number;
 }
 
 const BULK_CHUNK = 10_000;
@@ -99,7 +101,12 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
         modulePath: BIN,
         args: cliArgs(settings),
         execArgv: [],
-        env: { ...process.env, BENCH_DATABASE_URL: url, BENCH_OPENTELEMETRY: settings.openTelemetry ? "1" : "" },
+        env: {
+          ...process.env,
+          BENCH_DATABASE_URL: url,
+          BENCH_OPENTELEMETRY: settings.openTelemetry ? "1" : "",
+          BENCH_SCHEDULES: String(settings.schedules ?? 0),
+        },
         stdout: "ignore",
       }),
       processes,

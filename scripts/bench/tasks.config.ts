@@ -5,10 +5,13 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../generated/postgresql/client.js";
 import { defineConfig, withTasks } from "../../src/index.js";
 import { runtimeOf } from "../../src/tasks-client.js";
-import { benchTasks } from "./tasks.js";
+import { benchTasks, scheduledNoop } from "./tasks.js";
 
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("scripts/bench/tasks.config.ts needs BENCH_DATABASE_URL");
+
+// BENCH_SCHEDULES=N: N per-second schedules of a no-op, so a drain measures the scheduler running beside the claims.
+const schedules = Array.from({ length: Number(process.env.BENCH_SCHEDULES ?? 0) }, (_, i) => ({ task: scheduledNoop, cron: "* * * * * *", key: `bench-${i}` }));
 
 type Message = { type?: string } | undefined;
 
@@ -54,7 +57,7 @@ function controlledByBenchmark(): Promise<void> {
 export default defineConfig({
   prisma: async () => {
     if (process.env.BENCH_OPENTELEMETRY === "1") await registerOpenTelemetry();
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends(withTasks({ tasks: benchTasks }));
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends(withTasks({ tasks: benchTasks, schedules }));
     // Open connections of the pool the worker's statements use before the clock starts: four, as the graphile-worker
     // peer warms its pool. (Not Prisma queries: the worker never needs Prisma's query compiler, so it is never loaded.)
     const { sql } = runtimeOf(prisma.$tasks);

@@ -15,4 +15,7 @@ export const latency = task<{ t: number }>({ name: "bench.latency" }, async ({ t
 /** The no-op with a unique key per argument: what an enqueue with a key costs beside one without. */
 export const keyedNoop = task({ name: "bench.keyedNoop", unique: { key: (n: number) => `noop:${n}` } }, async () => {});
 
-export const benchTasks = [noop, latency, keyedNoop];
+/** The no-op the drain's schedules enqueue (BENCH_SCHEDULES in tasks.config.ts): the scheduler's cost on a drain. */
+export const scheduledNoop = task({ name: "bench.scheduledNoop" }, async () => {});
+
+export const benchTasks = [noop, latency, keyedNoop, scheduledNoop];

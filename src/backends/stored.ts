@@ -40,6 +40,8 @@ export function resultData(stored: StoredTask): TaskResultData {
     errors: stored.errors,
     cancelRequestedAt: stored.cancelRequestedAt,
     uniqueKey: stored.uniqueKey,
+    scheduleKey: stored.scheduleKey,
+    scheduledAt: stored.scheduledAt,
   };
 }
 
@@ -65,6 +67,8 @@ export function enqueuedData(prepared: PreparedTask): TaskResultData {
     errors: [],
     cancelRequestedAt: null,
     uniqueKey: prepared.uniqueKey,
+    scheduleKey: null,
+    scheduledAt: null,
   };
 }
 

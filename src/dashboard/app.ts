@@ -14,6 +14,7 @@ import { access, csrfProtection, securityHeaders, type Authorize } from "./secur
 import { confirmActionPage, confirmBulkRetryPage } from "./views/confirm.js";
 import { count, type Html } from "./views/format.js";
 import { overviewLive, overviewPage } from "./views/overview.js";
+import { schedulesPage } from "./views/schedules.js";
 import { notFoundPage, refusedPage } from "./views/pages.js";
 import { taskPage } from "./views/task.js";
 import { tasksPage } from "./views/tasks.js";
@@ -98,6 +99,11 @@ export function dashboardApp(settings: DashboardSettings): Hono<DashboardEnv> {
   app.get("/", async (c) => c.html(overviewPage(c, await readOverview(source))));
   app.get("/overview/live", async (c) => c.html(overviewLive(c, await readOverview(source))));
   app.get("/metrics", async (c) => c.text(await metricsText(source), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }));
+
+  app.get("/schedules", async (c) => {
+    const now = new Date();
+    return c.html(schedulesPage(c, await source.schedules(now), now));
+  });
 
   app.get("/tasks", async (c) => {
     const query = parseListQuery(new URL(c.req.url));

@@ -1,5 +1,6 @@
 // What every dashboard request handler can read: where the dashboard is mounted, its mode, and its database.
 import type { DashboardDialect } from "../dialects/dashboard.js";
+import type { ScheduleStatus } from "../schedules.js";
 import type { SqlClient } from "../dialects/types.js";
 import type { TasksClient } from "../tasks-client.js";
 
@@ -8,6 +9,8 @@ export interface DashboardSource {
   queries: DashboardDialect;
   sql: SqlClient;
   tasks: TasksClient;
+  /** The client's schedules, each with its last stored slot and next slots after `now`. */
+  schedules(now: Date): Promise<ScheduleStatus[]>;
 }
 
 export interface DashboardEnv {

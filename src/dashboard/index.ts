@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { dashboardDialect } from "./dialect.js";
 import { InvalidConfig } from "../errors.js";
+import { scheduleStatuses } from "../schedules.js";
 import { TasksClient, runtimeOf } from "../tasks-client.js";
 import { dashboardApp } from "./app.js";
 import type { Authorize } from "./security.js";
@@ -46,7 +47,12 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
   }
   const runtime = runtimeOf(tasks);
   const app = dashboardApp({
-    source: { queries: dashboardDialect(options.prisma as object), sql: runtime.sql, tasks },
+    source: {
+      queries: dashboardDialect(options.prisma as object),
+      sql: runtime.sql,
+      tasks,
+      schedules: (now) => scheduleStatuses(runtime.schedules, (keys) => runtime.dialect.lastScheduledSlots(runtime.sql, keys), 3, now),
+    },
     basePath: checkBasePath(options.basePath),
     readOnly: options.readOnly === true,
     authorize: options.authorize,

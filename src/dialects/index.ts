@@ -9,6 +9,7 @@ export type {
   Dialect,
   DialectLog,
   DialectOptions,
+  NewScheduledTask,
   NewTask,
   Notifications,
   OwnPool,

@@ -1,7 +1,7 @@
 // Raw task_results rows, as either database driver returns them, into StoredTask.
 import type { TaskError, TaskStatus } from "../result.js";
 import type { Stored } from "../serialization.js";
-import type { NewTask, Outcome, StoredTask } from "./types.js";
+import type { NewScheduledTask, NewTask, Outcome, StoredTask } from "./types.js";
 
 /** The columns every query that returns tasks selects. */
 export const TASK_COLUMNS = [
@@ -28,6 +28,8 @@ export const TASK_COLUMNS = [
   "cancel_requested_at",
   "unique_key",
   "trace_context",
+  "schedule_key",
+  "scheduled_at",
 ] as const;
 
 export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
@@ -70,6 +72,8 @@ export function toStoredTask(row: RawTask): StoredTask {
     cancelRequestedAt: date(row.cancel_requested_at),
     uniqueKey: (row.unique_key as string | null) ?? null,
     traceContext: (row.trace_context as string | null) ?? null,
+    scheduleKey: (row.schedule_key as string | null) ?? null,
+    scheduledAt: date(row.scheduled_at),
   };
 }
 
@@ -102,6 +106,7 @@ export function insertPayload(tasks: readonly NewTask[], time: (date: Date) => u
       // Only keyed tasks carry these: an unkeyed batch's parameter stays as small as it was.
       ...(task.uniqueKey === null ? {} : { unique_key: task.uniqueKey, unique_while: task.uniqueWhile }),
       ...(task.traceContext === null ? {} : { trace_context: task.traceContext }),
+      ...("scheduleKey" in task ? { schedule_key: task.scheduleKey, scheduled_at: time((task as NewScheduledTask).scheduledAt) } : {}),
     })),
   );
 }

@@ -30,6 +30,12 @@ export interface NewTask
   uniqueWhile: UniqueWhile | null;
 }
 
+/** A schedule's slot as a task: one row per (scheduleKey, scheduledAt), whichever worker inserts it first. */
+export interface NewScheduledTask extends NewTask {
+  scheduleKey: string;
+  scheduledAt: Date;
+}
+
 /** A key a task holds or wants: unique per task name. */
 export type UniqueKey = Pick<NewTask, "taskName" | "uniqueKey">;
 
@@ -155,6 +161,13 @@ export interface Dialect {
   replaceHeldTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<StoredTask[]>;
   /** The tasks that hold these keys now. */
   findKeyHolders(client: SqlClient, keys: readonly UniqueKey[]): Promise<StoredTask[]>;
+  /**
+   * Inserts schedule slots in one statement, except those a row already has (another worker's, or this one's before a
+   * restart); returns the ids inserted.
+   */
+  insertScheduledTasks(client: SqlClient, tasks: readonly NewScheduledTask[]): Promise<string[]>;
+  /** The newest stored slot of each of these schedule keys that has one. */
+  lastScheduledSlots(client: SqlClient, keys: readonly string[]): Promise<Map<string, Date>>;
   /** Marks up to `limit` ready tasks RUNNING for this worker and returns them in claim order. */
   claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]>;
   /**

@@ -9,6 +9,7 @@ import { CANCELLABLE, RETRYABLE, type TaskFilter } from "../control.js";
 import { DatabaseUnreachable, TasksError } from "../errors.js";
 import type { TaskResult, TaskStatus } from "../result.js";
 import { parseDashboardCommand, type DashboardCommand } from "../dashboard/command.js";
+import { scheduleStatuses } from "../schedules.js";
 import { TasksClient, runtimeOf } from "../tasks-client.js";
 import { withTimeout } from "./database-errors.js";
 import { LOG_LEVELS, describeDatabase, streamLog, type LogFormat, type LogLevel } from "./log.js";
@@ -19,7 +20,8 @@ export const USAGE = `Usage:
   tasks-worker [--config tasks.config.ts] [--queue emails,default | '*'] [--backend default]
                [--concurrency 10] [--interval 1] [--batch] [--max-tasks N] [--worker-id ID]
                [--no-startup-delay] [--log-format text|json] [--log-level info|warn|error]
-               [--lease-ms 60000] [--prefetch N] [--connect-timeout 30]
+               [--lease-ms 60000] [--prefetch N] [--connect-timeout 30] [--no-schedules]
+  tasks-worker schedules [--config tasks.config.ts]
   tasks-worker prune [--config tasks.config.ts] [--min-age-days 14] [--failed-min-age-days N]
                      [--queue emails,default | '*'] [--dry-run] [--batch-size 5000]
   tasks-worker cancel [--config tasks.config.ts] ID... | --status NEW|RUNNING --task NAME [--queue Q] [--since 2h] [--dry-run]
@@ -75,6 +77,7 @@ function parse(argv: readonly string[]) {
         "max-tasks": { type: "string" },
         "worker-id": { type: "string" },
         "no-startup-delay": { type: "boolean" },
+        "no-schedules": { type: "boolean" },
         "log-format": { type: "string" },
         "log-level": { type: "string" },
         "lease-ms": { type: "string" },
@@ -95,7 +98,7 @@ function parse(argv: readonly string[]) {
   }
 }
 
-const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "log-level", "lease-ms", "prefetch", "connect-timeout"] as const;
+const WORKER_ONLY = ["backend", "concurrency", "interval", "batch", "max-tasks", "worker-id", "no-startup-delay", "log-level", "lease-ms", "prefetch", "connect-timeout", "no-schedules"] as const;
 const PRUNE_ONLY = ["min-age-days", "failed-min-age-days", "dry-run", "batch-size"] as const;
 const CONTROL_ONLY = ["status", "task", "since"] as const;
 
@@ -117,6 +120,7 @@ export type Command =
       dryRun: boolean;
       batchSize: number;
     }
+  | { kind: "schedules"; config: string }
   | ControlCommand
   | DashboardCommand;
 
@@ -134,10 +138,15 @@ export function parseCommand(argv: readonly string[]): Command {
   const { values, positionals } = parse(argv);
   if (values.help) return { kind: "help" };
   if (positionals[0] === "cancel" || positionals[0] === "retry") return parseControl(positionals[0], values, positionals.slice(1));
-  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "prune")) {
-    throw new UsageError(`unknown command ${JSON.stringify(positionals.join(" "))}; the commands are "prune", "cancel" and "retry"`);
-  }
   const config = values.config ?? "tasks.config.ts";
+  if (positionals[0] === "schedules" && positionals.length === 1) {
+    const misplaced = Object.keys(values).find((name) => name !== "config");
+    if (misplaced) throw new UsageError(`--${misplaced} is not a schedules option; schedules takes --config`);
+    return { kind: "schedules", config };
+  }
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "prune")) {
+    throw new UsageError(`unknown command ${JSON.stringify(positionals.join(" "))}; the commands are "prune", "schedules", "cancel", "retry" and "dashboard"`);
+  }
   const logFormat = (values["log-format"] ?? "text") as LogFormat;
   if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format ${JSON.stringify(logFormat)}: must be text or json`);
   const has = (name: string) => (values as Record<string, unknown>)[name] !== undefined;
@@ -171,6 +180,7 @@ export function parseCommand(argv: readonly string[]): Command {
     leaseMs: number("lease-ms", values["lease-ms"], (v) => Number.isInteger(v) && v >= 100, "a whole number of milliseconds, 100 or more"),
     prefetch: number("prefetch", values.prefetch, (v) => Number.isInteger(v) && v >= 0 && v <= 10_000, "a whole number from 0 to 10000"),
     connectTimeoutMs: seconds("connect-timeout", values["connect-timeout"]),
+    schedules: values["no-schedules"] ? false : undefined,
   };
   if (typeof worker.workerId === "string" && (worker.workerId.length < 1 || worker.workerId.length > 64)) {
     throw new UsageError(`--worker-id ${JSON.stringify(worker.workerId)}: must be 1 to 64 characters`);
@@ -269,6 +279,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (command.kind === "prune") return await prune(command, loaded.prisma);
     if (command.kind === "work") return await work(command, loaded);
+    if (command.kind === "schedules") return await schedules(loaded.prisma);
     // The dashboard's module, and its dependencies, load only for its command.
     if (command.kind === "dashboard") return await (await import("../dashboard/cli.js")).serveDashboard(command, loaded.prisma);
     return await control(command, loaded.prisma);
@@ -364,6 +375,22 @@ async function prune(command: Extract<Command, { kind: "prune" }>, prisma: { $ta
     `prune (${scope}): ${verb} ${counts.complete} COMPLETE task(s) finished over ${command.minAgeDays} day(s) ago and ` +
       `${counts.failed} FAILED or CANCELLED task(s) finished over ${command.failedMinAgeDays} day(s) ago`,
   );
+  return 0;
+}
+
+/** `tasks-worker schedules`: each schedule with its key, cron, time zone, last stored slot and next three slots. */
+async function schedules(prisma: { $tasks: TasksClient }): Promise<number> {
+  const { schedules, dialect, sql } = runtimeOf(prisma.$tasks);
+  if (schedules.length === 0) {
+    console.log("no schedules: withTasks({ tasks, schedules: [{ task, cron }] }) configures them");
+    return 0;
+  }
+  for (const status of await scheduleStatuses(schedules, (keys) => dialect.lastScheduledSlots(sql, keys))) {
+    const backfill = status.backfill === undefined ? "" : ` backfill=${status.backfill}ms`;
+    console.log(`${status.key}: task=${status.taskName} cron=${JSON.stringify(status.cron)} tz=${status.tz}${backfill}`);
+    console.log(`  last slot: ${status.lastSlot?.toISOString() ?? "none yet"}`);
+    console.log(`  next slots: ${status.nextSlots.map((slot) => slot.toISOString()).join(", ")}`);
+  }
   return 0;
 }
 

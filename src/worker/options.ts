@@ -28,6 +28,8 @@ export interface WorkerOptions {
    * DatabaseUnreachable. Once it has reached it, it rides out outages however long they last.
    */
   connectTimeoutMs?: number;
+  /** Run the scheduler, which enqueues the slots of withTasks' schedules (true by default; --no-schedules). */
+  schedules?: boolean;
 }
 
 export interface ResolvedWorkerOptions {
@@ -42,6 +44,7 @@ export interface ResolvedWorkerOptions {
   startupDelay: boolean;
   leaseMs: number;
   connectTimeoutMs: number;
+  schedules: boolean;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -78,6 +81,7 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
       fail("queues", queues, 'must be a non-empty list of queue names, or "*" for every queue');
     }
   }
+  if (options.schedules !== undefined && typeof options.schedules !== "boolean") fail("schedules", options.schedules, "must be true or false");
   const leaseMs = integer("leaseMs", options.leaseMs ?? DEFAULT_LEASE_MS, 100, 24 * 60 * 60 * 1000);
   return {
     queues,
@@ -91,5 +95,6 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
     startupDelay: options.startupDelay ?? true,
     leaseMs,
     connectTimeoutMs: integer("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 0, 60 * 60 * 1000),
+    schedules: options.schedules ?? true,
   };
 }

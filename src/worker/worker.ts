@@ -16,6 +16,7 @@ import { describeDatabase, messageOf, type Log } from "./log.js";
 import { nextClaim } from "./next-claim.js";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
 import { Rescuer } from "./rescuer.js";
+import { Scheduler, schedulerClock } from "./scheduler.js";
 import { UnknownTaskReport } from "./unknown-tasks.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
@@ -84,6 +85,7 @@ export class Worker {
   #listener: WakeUps | undefined;
   readonly #heartbeat: Heartbeat;
   readonly #rescuer: Rescuer;
+  readonly #scheduler: Scheduler;
   readonly #unknownTasks: UnknownTaskReport;
   #wake: (() => void) | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
@@ -163,6 +165,14 @@ export class Worker {
       databaseFailedAt: () => this.#lastDatabaseError,
       onDatabaseError,
       onRequeued: () => this.#onNotified(undefined),
+    });
+    this.#scheduler = new Scheduler({
+      schedules: this.options.schedules ? this.#runtime.schedules : [],
+      dialect,
+      sql: this.#sql,
+      log: this.#log,
+      now: schedulerClock(),
+      onDatabaseError,
     });
     this.#unknownTasks = new UnknownTaskReport({
       dialect,
@@ -246,6 +256,7 @@ export class Worker {
     this.#startListener();
     this.#heartbeat.start();
     this.#rescuer.start();
+    this.#scheduler.start();
     this.#unknownTasks.start();
     await loadTelemetry();
     const request = { queues: this.queues, backend: this.#backendFilter, window: READY_GAUGE_WINDOW };
@@ -291,7 +302,7 @@ export class Worker {
    */
   async #shutDown(): Promise<void> {
     clearTimeout(this.#pollTimer);
-    const reports = Promise.all([this.#rescuer.stop(), this.#unknownTasks.stop()]);
+    const reports = Promise.all([this.#rescuer.stop(), this.#scheduler.stop(), this.#unknownTasks.stop()]);
     // Claims still out fill the buffer when they answer: wait for them, so their tasks are given back too.
     await this.#unlessTimeIsUp(this.#claimsAnswered());
     await this.#unlessTimeIsUp(this.#releaseBuffered());

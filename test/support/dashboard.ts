@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { z } from "zod";
 import { createDashboard, toNodeHandler, type DashboardOptions } from "../../src/dashboard/index.js";
-import { Worker, task } from "../../src/index.js";
+import { Worker, task, type ScheduleConfig } from "../../src/index.js";
 import { createApp, type TasksPrisma } from "./app.js";
 import type { Provider } from "./databases.js";
 
@@ -32,6 +32,7 @@ export const XSS = {
   taskName: `<script>window.__xss = "task name"</script>`,
   args: `<script>window.__xss = "args"</script>`,
   error: `<img src=x onerror="window.__xss = 'error'">`,
+  scheduleKey: `<script>window.__xss = "schedule key"</script>`,
 };
 
 export class PaymentDeclined extends Error {
@@ -80,7 +81,7 @@ export async function seedEveryStatus(prisma: TasksPrisma, options: { completed?
     Array.from({ length: options.failedCharges ?? 1 }, (_, i) => ({ cents: 1999 + i })),
   );
   const hostileResult = await prisma.$tasks.enqueue(hostile, { note: XSS.args });
-  await new Worker({ prisma, queues: ["default", "reports"], batch: true, startupDelay: false, workerId: SEED_WORKER }).run();
+  await new Worker({ prisma, queues: ["default", "reports"], batch: true, startupDelay: false, workerId: SEED_WORKER, schedules: false }).run();
 
   const ready = await prisma.$tasks.enqueue(sendEmail, { to: "ada@example.com" });
   const scheduled = await prisma.$tasks.enqueue(sendEmail, { to: "grace@example.com" }, { runAfter: new Date(Date.now() + 86_400_000) });
@@ -162,7 +163,7 @@ export function screenshotPath(name: string): string {
   return join(SCREENSHOTS, name);
 }
 
-/** A fresh database of the given kind with the dashboard's tasks installed. */
-export function dashboardApp(provider: Provider) {
-  return createApp(provider, { tasks: dashboardTasks, backends: { default: { backend: "database" } } });
+/** A fresh database of the given kind with the dashboard's tasks installed (and these schedules of them). */
+export function dashboardApp(provider: Provider, schedules?: ScheduleConfig[]) {
+  return createApp(provider, { tasks: dashboardTasks, backends: { default: { backend: "database" } }, schedules });
 }

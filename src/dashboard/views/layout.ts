@@ -33,6 +33,7 @@ ${options.live
   <nav>
     <a href="${base}/" aria-current="${current("/")}">Overview</a>
     <a href="${base}/tasks" aria-current="${current("/tasks")}">Tasks</a>
+    <a href="${base}/schedules" aria-current="${current("/schedules")}">Schedules</a>
   </nav>
   ${c.var.readOnly ? html`<span class="mode" title="Actions are hidden and refused">read-only</span>` : ""}
 </header>

@@ -32,6 +32,7 @@ ${row("finishedAt", timestamp(task.finishedAt))}
 ${row("attempts", `${task.attempts} of ${task.maxAttempts} (maxAttempts)`)}
 ${row("workerIds", task.workerIds.length ? html`<span class="mono">${task.workerIds.join(", ")}</span>` : "none yet")}
 ${row("cancelRequestedAt", timestamp(task.cancelRequestedAt))}
+${task.scheduleKey === null ? "" : html`${row("scheduleKey", task.scheduleKey)}${row("scheduledAt", timestamp(task.scheduledAt))}`}
 ${row("isFinished", String(FINISHED.includes(task.status)))}
 ${task.status === "RUNNING"
   ? html`${row("held by", html`<span class="mono">${task.lockedBy ?? "—"}</span>`)}

@@ -7,7 +7,7 @@ import { textArray } from "./text-array.js";
 /** What running a task needs, as columns; the rest of its row as one JSON text (see ClaimedTask). */
 const RETURNING = `t.id, t.task_name, t.queue_name, t.priority, t.args, t.args_meta, t.attempts, t.max_attempts,
   json_build_array(t.backend, t.run_after, t.enqueued_at, t.started_at, t.last_attempted_at, t.worker_ids, t.errors,
-                   t.unique_key, t.trace_context)::text AS details`;
+                   t.unique_key, t.trace_context, t.scheduled_at, t.schedule_key)::text AS details`;
 
 /**
  * A task enqueued with unique.while "queued" gives its key up when it starts, for good: sent back to NEW later (a
@@ -68,6 +68,8 @@ type Details = [
   errors: TaskError[],
   uniqueKey: string | null,
   traceContext: string | null,
+  scheduledAt: string | null,
+  scheduleKey: string | null,
 ];
 
 /**
@@ -136,6 +138,13 @@ class ClaimedTask implements StoredTask {
   }
   get traceContext(): string | null {
     return this.#read()[8];
+  }
+  get scheduledAt(): Date | null {
+    const slot = this.#read()[9];
+    return slot === null ? null : new Date(slot);
+  }
+  get scheduleKey(): string | null {
+    return this.#read()[10];
   }
 }
 

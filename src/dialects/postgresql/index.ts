@@ -16,6 +16,7 @@ import { PgSqlClient } from "./pool.js";
 import { countReadyTasks } from "./ready-counts.js";
 import { countPrunable, pruneBatch } from "./prune.js";
 import { retryTask, retryTasks } from "./retry.js";
+import { insertScheduledTasks, lastScheduledSlots } from "./schedule-slots.js";
 import { countUnknownTasks } from "./unknown-tasks.js";
 
 export { CANCEL_CHANNEL, NOTIFY_CHANNEL } from "./names.js";
@@ -37,6 +38,8 @@ function dialectOn(connection: OwnConnection, schema: string): Dialect {
     insertUniqueTasks: (client, tasks) => insertUniqueTasks(table, channel, client, tasks),
     replaceHeldTasks: (client, tasks) => replaceHeldTasks(table, channel, client, tasks),
     findKeyHolders: (client, keys) => findKeyHolders(table, client, keys),
+    insertScheduledTasks: (client, tasks) => insertScheduledTasks(table, channel, client, tasks),
+    lastScheduledSlots: (client, keys) => lastScheduledSlots(table, client, keys),
     claimTasks: (client, request) => claimTasks(table, client, request),
     recordOutcomes: (client, workerId, outcomes) => recordOutcomes(table, client, workerId, outcomes),
     heartbeat: (client, workerId, ids, leaseMs) => heartbeat(table, client, workerId, ids, leaseMs),

@@ -12,6 +12,7 @@ import { matchingTasks } from "./matching.js";
 import { countPrunable, pruneBatch } from "./prune.js";
 import { countReadyTasks } from "./ready-counts.js";
 import { retryTask, retryTasks } from "./retry.js";
+import { insertScheduledTasks, lastScheduledSlots } from "./schedule-slots.js";
 import { countUnknownTasks } from "./unknown-tasks.js";
 
 /** Statements go through the Prisma client, whose one connection serializes them as SQLite does. */
@@ -20,6 +21,8 @@ const sqlite: Dialect = {
   insertUniqueTasks,
   replaceHeldTasks,
   findKeyHolders,
+  insertScheduledTasks,
+  lastScheduledSlots,
   claimTasks,
   recordOutcomes,
   heartbeat,

@@ -2,25 +2,30 @@
 import type { PruneCounts, PruneRequest, SqlClient } from "../types.js";
 import { sqliteTime } from "./time.js";
 
-// `finished_at < max(...)` lets the finished-rows index serve the scan; the exact limits per status follow.
+// `finished_at < max(...)` lets the finished-rows index serve the scan; the exact limits per status follow. The newest
+// row of each schedule key is kept whatever its age: backfill resumes after it, and without it a worker would enqueue
+// slots again that already ran (one probe of the (schedule_key, scheduled_at) index per scheduled row). The row being
+// matched is `t`.
 function matching(allQueues: boolean): string {
   return `status IN ('COMPLETE', 'FAILED', 'CANCELLED') AND finished_at < max(?, ?)
     AND ((status = 'COMPLETE' AND finished_at < ?) OR (status IN ('FAILED', 'CANCELLED') AND finished_at < ?))
-    ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}`;
+    ${allQueues ? "" : "AND queue_name IN (SELECT value FROM json_each(?))"}
+    AND (t.schedule_key IS NULL
+         OR EXISTS (SELECT 1 FROM task_results newer WHERE newer.schedule_key = t.schedule_key AND newer.scheduled_at > t.scheduled_at))`;
 }
 
 // Each batch is its own statement, so the write lock is given up between batches, and RETURNING holds one batch's
 // statuses at most.
 const deleteSql = (allQueues: boolean) => `
 DELETE FROM task_results WHERE rowid IN (
-  SELECT rowid FROM task_results WHERE ${matching(allQueues)} ORDER BY finished_at LIMIT ?
+  SELECT rowid FROM task_results t WHERE ${matching(allQueues)} ORDER BY finished_at LIMIT ?
 )
 RETURNING status`;
 
 // CANCELLED rows are counted with the failed ones: prune treats them alike (by the failed age).
 const countSql = (allQueues: boolean) => `
 SELECT count(*) FILTER (WHERE status = 'COMPLETE') AS complete, count(*) FILTER (WHERE status <> 'COMPLETE') AS failed
-FROM task_results WHERE ${matching(allQueues)}`;
+FROM task_results t WHERE ${matching(allQueues)}`;
 
 const DELETE_BATCH = { all: deleteSql(true), some: deleteSql(false) };
 const COUNT = { all: countSql(true), some: countSql(false) };
