@@ -23,7 +23,7 @@ interface Row {
 }
 
 /** Calls `check` until it returns a value other than undefined/false; fails with `what` after `timeoutMs`. */
-async function poll<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function poll<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -105,27 +105,33 @@ describe("a worker killed with SIGKILL", () => {
     const killed: string[] = [];
     const heldAtKill: number[] = [];
     const batch = 100;
+    let total = 0;
     for (let kill = 1; kill <= 20; kill++) {
       const id = `chaos-victim-${kill}`;
       const victim = start(id);
       await listening(id);
-      const offset = (kill - 1) * batch;
-      await prisma.$tasks.enqueueMany(
-        recordDurably,
-        Array.from({ length: batch }, (_, i) => ({ key: `chaos-${offset + i}`, sleepMs: 20 })),
-      );
-      // Polled without pause: the victim holds its claimed tasks for tens of milliseconds.
+      // The two warm survivors may take a whole batch before the new worker's first claim comes back (on a busy
+      // machine, often): another batch follows until the victim holds some tasks, polled without pause, since it
+      // holds its claimed tasks for tens of milliseconds.
       let held = 0;
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 60_000;
       while (held === 0) {
         if (Date.now() > deadline) throw new Error(`${id} never held a task; its output:\n${victim.output()}`);
-        held = await prisma.taskResult.count({ where: { status: "RUNNING", lockedBy: id } });
+        await prisma.$tasks.enqueueMany(
+          recordDurably,
+          Array.from({ length: batch }, (_, i) => ({ key: `chaos-${total + i}`, sleepMs: 20 })),
+        );
+        total += batch;
+        const batchDeadline = Date.now() + 5_000;
+        while (held === 0 && Date.now() < batchDeadline) {
+          held = await prisma.taskResult.count({ where: { status: "RUNNING", lockedBy: id } });
+          if (held === 0 && (await prisma.taskResult.count({ where: { status: "NEW" } })) === 0) break;
+        }
       }
       await killNow(victim);
       killed.push(id);
       heldAtKill.push(held);
     }
-    const total = 20 * batch;
     await poll(
       "every task to be COMPLETE",
       async () => (await prisma.taskResult.count({ where: { status: "COMPLETE" } })) === total,

@@ -63,7 +63,7 @@ export function startWorker(
     output: () => output,
     stdout: () => streams.stdout,
     stderr: () => streams.stderr,
-    waitFor(pattern, timeoutMs = 30_000) {
+    waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           if (!pattern.test(output)) return;
