@@ -107,6 +107,27 @@ describe.each<Provider>(["postgresql", "sqlite"])("the scheduler on %s", (provid
     );
   });
 
+  test("a long backfill takes 500 slots a tick and holds back no other schedule's slots", async () => {
+    const { prisma } = await app([
+      { task: tick, cron: "* * * * * *", key: "long-backfill", backfill: 3_600_000 },
+      { task: tick, cron: "* * * * * *", key: "on-time" },
+    ]);
+    await storedSlot(prisma, 0);
+    // A worker starts 20 minutes later: 1,200 slots to backfill, while the other schedule's slot is due each second.
+    const clock = { now: T0 + 1_200_500 };
+    const worker = scheduler(prisma, clock);
+    await worker.tick();
+    clock.now += 1_000;
+    await worker.tick();
+    expect(await slotsOf(prisma, "on-time")).toEqual(seconds(1_201));
+    expect(await slotsOf(prisma, "long-backfill")).toEqual(seconds(...Array.from({ length: 1_001 }, (_, i) => i)));
+    clock.now += 1_000;
+    await worker.tick();
+    expect(await slotsOf(prisma, "on-time")).toEqual(seconds(1_201, 1_202));
+    expect((await slotsOf(prisma, "long-backfill")).length).toBe(1_203);
+    expect(worker.log.map((entry) => entry.event)).not.toContain("schedule-skipped");
+  });
+
   test(`a running scheduler that falls behind enqueues the slots of the last ${ON_TIME_MS / 1000} s and skips older ones`, async () => {
     const { prisma } = await app([{ task: tick, cron: "* * * * * *", key: "late" }]);
     const clock = { now: T0 + 500 };
@@ -226,6 +247,46 @@ describe.each<Provider>(["postgresql", "sqlite"])("the scheduler on %s", (provid
     ]);
   });
 }, 60_000);
+
+describe("a scheduler whose insert fails", () => {
+  /** Runs a scheduler whose every insert throws `error` until it has failed twice; returns its database-error count. */
+  async function failing(error: Error): Promise<{ databaseErrors: number; levels: string[] }> {
+    const [schedule] = schedulesOf([{ task: tick, cron: "* * * * * *", key: "failing" }]);
+    const log: LogEntry[] = [];
+    let databaseErrors = 0;
+    let failures = 0;
+    let failedTwice: () => void = () => {};
+    const done = new Promise<void>((resolve) => (failedTwice = resolve));
+    const made = new Scheduler({
+      schedules: [schedule!],
+      dialect: {
+        insertScheduledTasks: async () => {
+          if (++failures === 2) failedTwice();
+          throw error;
+        },
+        lastScheduledSlots: async () => new Map(),
+      },
+      sql: undefined as never,
+      log: (entry) => log.push(entry),
+      onDatabaseError: () => databaseErrors++,
+    });
+    made.start();
+    await done;
+    await made.stop();
+    return { databaseErrors, levels: log.filter((entry) => entry.event === "schedules-failed").map((entry) => entry.level) };
+  }
+
+  test("tells the rescuer to hold back for an outage, and not for a refusal that would repeat forever", async () => {
+    const outage = await failing(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }));
+    expect(outage.databaseErrors).toBeGreaterThan(0);
+    expect(outage.levels[0]).toBe("warn");
+    // A trigger that refuses scheduled rows: were it an outage, every worker's rescuer would stop for good.
+    const refusal = await failing(Object.assign(new Error("scheduled rows are refused here"), { code: "P0001" }));
+    expect(refusal.databaseErrors).toBe(0);
+    expect(refusal.levels.length).toBeGreaterThan(0);
+    expect(refusal.levels.every((level) => level === "error")).toBe(true);
+  }, 30_000);
+});
 
 test("a worker's schedules option must be true or false", async () => {
   const app = await createApp("sqlite", { tasks: scheduleTasks });

@@ -3,7 +3,7 @@
 // clocks and restarts never store a slot twice. A database outage is logged and retried; it never stops the worker.
 import type { Dialect, NewScheduledTask, SqlClient } from "../dialects/types.js";
 import type { Schedule } from "../schedules.js";
-import { withTimeout } from "./database-errors.js";
+import { classifyDatabaseError, withTimeout } from "./database-errors.js";
 import { messageOf, type Log, type LogEntry } from "./log.js";
 
 /**
@@ -11,7 +11,10 @@ import { messageOf, type Log, type LogEntry } from "./log.js";
  * catches up this much; a slot missed by more (a worker cut off from the database for longer) is skipped.
  */
 export const ON_TIME_MS = 5_000;
-/** Slots enqueued per statement: a long backfill goes in several. */
+/**
+ * Slots of one schedule a tick takes at most, and slots per statement: a long backfill goes in several ticks, and
+ * every other schedule's due slots come in each of them (a shared budget let one backfill starve the rest).
+ */
 const SLOTS_PER_STATEMENT = 500;
 /** The longest the scheduler sleeps between two looks at the clock, however far off the next slot is. */
 const MAX_SLEEP_MS = 60_000;
@@ -92,24 +95,26 @@ export class Scheduler {
     const now = this.#now();
     const enqueuedAt = new Date(now);
     const due: { schedule: Schedule; slots: Date[] }[] = [];
-    let room = SLOTS_PER_STATEMENT;
     // Said once the tick has succeeded: a tick the database refuses is tried again, and would say them again.
     const notes: LogEntry[] = [];
     for (const schedule of this.#setup.schedules) {
       const from = this.#windowStart(schedule, this.#cursors.get(schedule.key)!, now, notes);
-      const slots = schedule.slotsBetween(new Date(from), new Date(now), room);
-      room -= slots.length;
-      due.push({ schedule, slots });
+      due.push({ schedule, slots: schedule.slotsBetween(new Date(from), new Date(now), SLOTS_PER_STATEMENT) });
     }
     const tasks = due.flatMap(({ schedule, slots }) => slots.flatMap((slot) => this.#taskFor(schedule, slot, enqueuedAt, notes)));
-    const inserted = tasks.length === 0 ? [] : await withTimeout(this.#setup.dialect.insertScheduledTasks(this.#setup.sql, tasks), STATEMENT_TIMEOUT_MS, "enqueueing schedule slots");
+    const inserted = new Set<string>();
+    for (let start = 0; start < tasks.length; start += SLOTS_PER_STATEMENT) {
+      const chunk = tasks.slice(start, start + SLOTS_PER_STATEMENT);
+      const ids = await withTimeout(this.#setup.dialect.insertScheduledTasks(this.#setup.sql, chunk), STATEMENT_TIMEOUT_MS, "enqueueing schedule slots");
+      for (const id of ids) inserted.add(id);
+    }
     for (const note of notes) this.#setup.log(note);
-    this.#logEnqueued(tasks, new Set(inserted));
+    this.#logEnqueued(tasks, inserted);
     for (const { schedule, slots } of due) {
-      // A full statement may have left due slots out: a cursor then stops at the last slot taken (or stays, when none
-      // was), and the next tick, at once, goes on from there.
-      if (room > 0) this.#cursors.set(schedule.key, Math.max(now, this.#cursors.get(schedule.key)!));
-      else if (slots.length > 0) this.#cursors.set(schedule.key, slots.at(-1)!.getTime());
+      // A schedule that filled its share may have more due slots: its cursor stops at the last slot taken, and the
+      // next tick, at once, goes on from there; the others are done up to now.
+      const cursor = slots.length === SLOTS_PER_STATEMENT ? slots.at(-1)!.getTime() : now;
+      this.#cursors.set(schedule.key, Math.max(cursor, this.#cursors.get(schedule.key)!));
     }
   }
 
@@ -181,9 +186,17 @@ export class Scheduler {
         wait = this.#untilNextSlot();
       } catch (error) {
         this.#failures++;
-        this.#setup.onDatabaseError?.();
         wait = Math.min(250 * 2 ** (this.#failures - 1), MAX_BACKOFF_MS);
-        this.#setup.log({ level: "warn", event: "schedules-failed", message: `could not enqueue schedule slots; retrying in ${wait} ms`, error: messageOf(error) });
+        // Only an outage tells the rescuer to hold back (live workers' heartbeats are overdue too). A refusal that
+        // repeats (a trigger, a missing column, a privilege) would otherwise keep every worker from ever rescuing.
+        const outage = classifyDatabaseError(error) === "outage";
+        if (outage) this.#setup.onDatabaseError?.();
+        this.#setup.log({
+          level: outage ? "warn" : "error",
+          event: "schedules-failed",
+          message: `could not enqueue schedule slots; retrying in ${wait} ms`,
+          error: messageOf(error),
+        });
       }
       await this.#sleep(wait);
     }
