@@ -292,7 +292,9 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     async () => {
       const { prisma, database } = await freshApp(provider);
       const total = 2000;
-      const results = await prisma.$tasks.enqueueMany(record, Array.from({ length: total }, (_, i) => ({ key: `race-${i}` })));
+      // 50 ms each: 4 workers take over 2 s to drain them, so cancels meet NEW tasks even when the machine is so busy
+      // that the first round of cancels comes late (with no-op tasks, SQLite's workers had drained them all first).
+      const results = await prisma.$tasks.enqueueMany(record, Array.from({ length: total }, (_, i) => ({ key: `race-${i}`, sleepMs: 50 })));
       const key = new Map(results.map((result, i) => [result.id, `race-${i}`]));
       const workers = Array.from({ length: 4 }, () => startWorker(database, ["--no-startup-delay", "--interval", "0.1"]));
       await Promise.all(workers.map((worker) => worker.waitFor(/started: queues=/)));

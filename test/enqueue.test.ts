@@ -460,8 +460,9 @@ describe("the immediate backend in a long-running process", () => {
       for (let row = 0; row < 100_000; row++) last = (await immediate.$tasks.enqueue(importRows, { row })).id;
       const grown = liveHeap() - before;
       await expect(immediate.$tasks.getResult(last)).rejects.toBeInstanceOf(GetResultNotSupported);
-      // Kept results would take ~500 bytes each, 50 MB in all.
-      expect(grown).toBeLessThan(5 * 1024 * 1024);
+      // Kept results would take ~500 bytes each, 50 MB in all. Nothing is kept, yet the heap after a full collection
+      // still grows a little with what V8 caches: 8.6 MB on Node 24, under 5 MB on Node 20.
+      expect(grown).toBeLessThan(16 * 1024 * 1024);
     } finally {
       await immediate.$disconnect();
     }

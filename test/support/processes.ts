@@ -55,7 +55,8 @@ export function startWorker(
   child.stdout!.on("data", collect("stdout"));
   child.stderr!.on("data", collect("stderr"));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
+    // "close", not "exit": the process may end before this side has read all it wrote to the pipes.
+    child.on("close", (code, signal) => resolve({ code, signal })),
   );
   return {
     child,
