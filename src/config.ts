@@ -12,7 +12,8 @@ export interface TasksWorkerConfig<P = unknown> {
   worker?: WorkerOptions;
   /**
    * PostgreSQL: a URL to the database that bypasses the app's pooler, for the worker's own pool and LISTEN. By default
-   * TASKS_DIRECT_URL, else DIRECT_URL. Without one, behind a transaction-mode pooler, the worker polls.
+   * TASKS_DIRECT_URL, else DIRECT_URL where the client's URL cannot serve (a transaction-mode pooler, unreadable
+   * settings). Without one, behind a transaction-mode pooler, the worker polls.
    */
   directUrl?: string;
 }
