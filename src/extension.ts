@@ -80,7 +80,7 @@ function checkScheduleBackend(schedule: Schedule, backends: ReadonlyMap<string, 
   const backend = backends.get(task.backend);
   const label = JSON.stringify(schedule.key);
   if (!(backend instanceof DatabaseBackend)) {
-    const what = backend ? `a ${backend.kind} backend` : "not configured";
+    const what = backend ? `${/^[aeiou]/.test(backend.kind) ? "an" : "a"} ${backend.kind} backend` : "not configured";
     throw new InvalidSchedule(label, "task", task, `goes to backend "${task.backend}", which is ${what}; workers run schedules, so its task must go to a { backend: "database" } entry`);
   }
   if (backend.queues !== "*" && !backend.queues.includes(task.queueName)) {
@@ -110,7 +110,13 @@ export function withTasks(config: TasksConfig) {
     const pool = dialect.openPool(POOL_SIZE);
     const sql = pool ?? sqlClient;
     const backends = createBackends(config.backends, { dialect, client: sql }, hooks);
-    for (const schedule of schedules) checkScheduleBackend(schedule, backends);
+    try {
+      for (const schedule of schedules) checkScheduleBackend(schedule, backends);
+    } catch (error) {
+      // The pool has connected to nothing yet; ended, it keeps nothing open for a client the app cannot use.
+      void pool?.end();
+      throw error;
+    }
     const $tasks = new TasksClient({
       registry,
       schedules,

@@ -51,7 +51,7 @@ describe("schedule config", () => {
     const client = connect(database);
     opened.push(() => client.$disconnect());
     const extension = withTasks({ tasks: scheduleTasks, schedules: [{ task: tick, cron: "* * * * *" }], backends: { default: { backend: "immediate" } } });
-    expect(() => client.$extends(extension)).toThrow(/task goes to backend "default", which is a immediate backend; workers run schedules/);
+    expect(() => client.$extends(extension)).toThrow(/task goes to backend "default", which is an immediate backend; workers run schedules/);
   });
 });
 
