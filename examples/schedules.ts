@@ -1,5 +1,5 @@
 // Schedules: tasks enqueued on a cron, one per slot, by whichever worker reaches the slot first.
-import { task, type ScheduleConfig } from "prisma-tasks";
+import { schedule, task, type ScheduleConfig } from "prisma-tasks";
 import { db } from "./db.js";
 import { generateReport } from "./tasks.js";
 
@@ -17,14 +17,15 @@ export const countSignups = task({ name: "reports.countSignups" }, async (_args:
 });
 
 // Given to withTasks({ tasks, schedules }) in prisma.ts; every `tasks-worker` runs them (unless --no-schedules).
+// schedule() checks each entry's args against its own task's (a misspelt field does not compile).
 export const schedules: ScheduleConfig[] = [
-  {
+  schedule({
     task: generateReport,
     cron: "0 3 1 * *", // 03:00 on the 1st of each month...
     tz: "Europe/Paris", // ...in Paris (UTC by default)
     key: "monthly-report", // the task's name by default; a key per schedule of one task
     args: (slot: Date) => ({ month: monthBefore(slot) }),
     backfill: 40 * 24 * 3_600_000, // a slot missed while no worker ran is made up, up to 40 days late
-  },
-  { task: countSignups, cron: "0 * * * *" }, // hourly; a slot missed is skipped (no backfill)
+  }),
+  schedule({ task: countSignups, cron: "0 * * * *" }), // hourly; a slot missed is skipped (no backfill)
 ];

@@ -47,6 +47,7 @@ export type {
 } from "./task.js";
 export { withTasks } from "./extension.js";
 export type { TasksConfig } from "./extension.js";
+export { schedule } from "./schedules.js";
 export type { ScheduleConfig } from "./schedules.js";
 export type { EnqueueArgs, TasksClient } from "./tasks-client.js";
 export type { BulkChange, BulkOptions, TaskFilter } from "./control.js";

@@ -25,6 +25,14 @@ export interface ScheduleConfig<T extends AnyTask = AnyTask> {
   backfill?: number;
 }
 
+/**
+ * One schedule, its args checked against its own task's: `schedules: [schedule({ task, cron, args })]`. In a plain
+ * array of ScheduleConfig, an entry's args are checked only as some task's args, so a misspelt field there compiles.
+ */
+export function schedule<T extends AnyTask>(config: ScheduleConfig<T>): ScheduleConfig {
+  return config as unknown as ScheduleConfig;
+}
+
 const FIELDS = new Set(["task", "cron", "tz", "args", "key", "backfill"]);
 const MAX_KEY_LENGTH = 200;
 /** The longest backfill: a year. */

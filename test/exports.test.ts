@@ -9,7 +9,7 @@ import { connect } from "./support/connect.js";
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
 /** The values the README's quick reference lists as the exports of "prisma-tasks", besides the error classes. */
-const DOCUMENTED = ["Worker", "TaskStatus", "defaultRetryDelay", "defineConfig", "task", "withTasks"];
+const DOCUMENTED = ["Worker", "TaskStatus", "defaultRetryDelay", "defineConfig", "schedule", "task", "withTasks"];
 const TESTING = ["enqueued", "runUntilIdle"];
 
 /** TasksError and its subclasses: users catch them, so each one is exported. */

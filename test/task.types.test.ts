@@ -1,7 +1,7 @@
 // Type-level specification: enqueue can infer argument and return types from any task.
 import { describe, expect, expectTypeOf, test } from "vitest";
 import { z } from "zod";
-import { InvalidTask, task, type ArgsOf, type ParsedArgsOf, type ReturnOf, type Task, type TaskContext } from "../src/index.js";
+import { InvalidTask, schedule, task, type ArgsOf, type ParsedArgsOf, type ReturnOf, type Task, type TaskContext } from "../src/index.js";
 
 describe("a task with an args schema", () => {
   const sendWelcomeEmail = task(
@@ -74,5 +74,19 @@ describe("task options", () => {
     const resize = task({ name: "images.resize" }, async () => 1);
     // @ts-expect-error -- maxAttempts belongs to the definition, not to a variant
     expect(() => resize.using({ maxAttempts: 3 })).toThrow(InvalidTask);
+  });
+});
+
+describe("schedule()", () => {
+  const report = task({ name: "types.report", args: z.object({ month: z.string() }) }, async ({ month }) => month);
+
+  test("checks a schedule's args, or its args function's answer, against its own task's", () => {
+    schedule({ task: report, cron: "0 3 1 * *", args: { month: "2026-11" } });
+    schedule({ task: report, cron: "0 3 1 * *", args: (slot: Date) => ({ month: slot.toISOString().slice(0, 7) }) });
+    // @ts-expect-error a misspelt field of the task's args
+    schedule({ task: report, cron: "0 3 1 * *", args: { mnth: "2026-11" } });
+    // @ts-expect-error an args function whose answer the task does not take
+    schedule({ task: report, cron: "0 3 1 * *", args: () => ({ month: 11 }) });
+    expect(schedule({ task: report, cron: "* * * * *" })).toEqual({ task: report, cron: "* * * * *" });
   });
 });
