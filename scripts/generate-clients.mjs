@@ -1,5 +1,5 @@
 // Generates the Prisma clients the tests, examples, demo and benchmark use; run by `npm ci` (prepare) and before the tests.
-// Each is the shipped schema (prisma/schema.prisma, prisma/sqlite/schema.prisma: what users copy) plus the example
+// Each is the shipped schema (prisma/schema.prisma, prisma/sqlite/ and prisma/mysql/schema.prisma: what users copy) plus the example
 // app's models (test/prisma/), assembled in generated/ so that the shipped schema holds TaskResult alone. A client
 // whose schema and Prisma version are those it was generated from is left as it is: CI runs the suite on two Nodes at
 // once, and the second `npm test` must not rewrite the client the first is loading.
@@ -16,6 +16,7 @@ if (!env.PRISMA_SCHEMA_ENGINE_BINARY || !existsSync(env.PRISMA_SCHEMA_ENGINE_BIN
 const schemas = {
   postgresql: { shipped: "prisma/schema.prisma", appModels: "test/prisma/app-models.prisma" },
   sqlite: { shipped: "prisma/sqlite/schema.prisma", appModels: "test/prisma/sqlite/app-models.prisma" },
+  mysql: { shipped: "prisma/mysql/schema.prisma", appModels: "test/prisma/mysql/app-models.prisma" },
 };
 const prismaVersion = JSON.parse(readFileSync(`${root}node_modules/prisma/package.json`, "utf8")).version;
 mkdirSync(`${root}generated`, { recursive: true });

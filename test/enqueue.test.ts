@@ -83,7 +83,7 @@ function clientFor(database: TestDatabase, config: Partial<TasksConfig> = {}) {
   return connect(database).$extends(withTasks({ tasks, ...config }));
 }
 
-describe.each<Provider>(["postgresql", "sqlite"])("enqueue on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("enqueue on %s", (provider) => {
   let database: TestDatabase;
   let prisma: ReturnType<typeof clientFor>;
   const clients: { $disconnect(): Promise<void> }[] = [];

@@ -51,7 +51,7 @@ function clientFor(database: TestDatabase, config: Partial<TasksConfig> = {}) {
   return connect(database).$extends(withTasks({ tasks, ...config }));
 }
 
-describe.each<Provider>(["postgresql", "sqlite"])("enqueue in a transaction on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("enqueue in a transaction on %s", (provider) => {
   let database: TestDatabase;
   let prisma: ReturnType<typeof clientFor>;
   let immediate: ReturnType<typeof clientFor>;

@@ -324,7 +324,7 @@ describe.concurrent("tasks-worker on postgresql", () => {
   });
 });
 
-describe.each<Provider>(["postgresql", "sqlite"])("the in-process Worker on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("the in-process Worker on %s", (provider) => {
   const ran: string[] = [];
   const greet = task({ name: "inprocess.greet", args: z.object({ name: z.string() }) }, async ({ name }) => {
     ran.push(name);

@@ -5,6 +5,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MigrationList } from "@prisma/schema-engine-wasm";
+import { applyMysqlMigrations, pushMysqlAppModels } from "./mysql-migrations.js";
 import { executeScript, withSchemaEngine, type Provider, type Target } from "./schema-engine.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -25,6 +26,11 @@ export const layout: Record<Provider, { schema: string; migrations: string; appM
     schema: join(prismaDir, "sqlite", "schema.prisma"),
     migrations: join(prismaDir, "sqlite", "migrations"),
     appModels: join(appModelsDir, "sqlite", "app-models.prisma"),
+  },
+  mysql: {
+    schema: join(prismaDir, "mysql", "schema.prisma"),
+    migrations: join(prismaDir, "mysql", "migrations"),
+    appModels: join(appModelsDir, "mysql", "app-models.prisma"),
   },
 };
 
@@ -60,6 +66,7 @@ async function readSchema(provider: Provider, content?: string) {
 /** Applies the unapplied migrations and records them in `_prisma_migrations`, as `prisma migrate deploy` does. */
 export async function applyMigrations(target: Target): Promise<string[]> {
   const migrationsList = await readMigrations(target.provider);
+  if (target.provider === "mysql") return applyMysqlMigrations(target.url, migrationsList);
   const output = await withSchemaEngine(target, (engine) => engine.applyMigrations({ migrationsList, filters: noFilters }));
   return output.appliedMigrationNames;
 }
@@ -71,6 +78,7 @@ export async function applyMigrations(target: Target): Promise<string[]> {
  * from the database to the schema instead, the diff `migrate dev` (pendingMigrationSql) relies on too.
  */
 export async function pushAppModels(target: Target): Promise<void> {
+  if (target.provider === "mysql") return pushMysqlAppModels(target.url);
   const { schema, appModels } = layout[target.provider];
   const files = await Promise.all([schema, appModels].map(async (path) => ({ path, content: await readFile(path, "utf8") })));
   const configDir = dirname(schema);
@@ -93,6 +101,7 @@ export async function setUpAppDatabase(target: Target): Promise<string[]> {
  * on `scratch` (an empty database) and compares the result with the schema (or with `schemaText`, to try one).
  */
 export async function pendingMigrationSql(scratch: Target, schemaText?: string): Promise<string | null> {
+  if (scratch.provider === "mysql") throw new Error("the schema engine as WebAssembly has no MySQL connector: see mysql-migrations.ts");
   const migrationsList = await readMigrations(scratch.provider);
   const schema = await readSchema(scratch.provider, schemaText);
   const configDir = dirname(layout[scratch.provider].schema);

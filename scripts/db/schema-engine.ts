@@ -9,7 +9,7 @@ import pg from "pg";
 import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { SchemaEngine } from "@prisma/schema-engine-wasm";
 
-export type Provider = "postgresql" | "sqlite";
+export type Provider = "postgresql" | "sqlite" | "mysql";
 
 let instantiated: Promise<void> | undefined;
 
@@ -39,7 +39,7 @@ function instantiate(): Promise<void> {
   return instantiated;
 }
 
-/** A database the engine can reach: a PostgreSQL URL or a SQLite file path. */
+/** A database the engine can reach: a PostgreSQL or MySQL URL, or a SQLite file path. */
 export interface Target {
   provider: Provider;
   url: string;
@@ -136,6 +136,8 @@ function adapterFactory(target: Target, opened: Connection[]) {
   if (target.provider === "sqlite") {
     return engineFactory(new PrismaBetterSqlite3({ url: target.url.replace(/^file:/, "") }), quoteIndexNames, opened);
   }
+  // The engine as WebAssembly has no MySQL connector (it panics: "Unsupported adapter provider: Mysql").
+  if (target.provider === "mysql") throw new Error("the schema engine as WebAssembly cannot reach MySQL: see mysql-migrations.ts");
   return engineFactory(new PrismaPg({ connectionString: target.url, Client: CatalogClient }), typeCharColumns, opened);
 }
 

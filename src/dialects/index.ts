@@ -1,5 +1,6 @@
 // The dialect for a Prisma client's database: one folder per database, picked by the provider Prisma reports.
 import { InvalidConfig, TasksError } from "../errors.js";
+import { mysqlDialect } from "./mysql/index.js";
 import { postgresqlDialect } from "./postgresql/index.js";
 import { sqliteDialect } from "./sqlite/index.js";
 import type { Dialect, DialectOptions } from "./types.js";
@@ -25,6 +26,7 @@ const DIALECTS: Record<string, (prisma: object, options: DialectOptions) => Dial
   postgresql: postgresqlDialect,
   postgres: postgresqlDialect,
   sqlite: sqliteDialect,
+  mysql: mysqlDialect,
 };
 
 /** The provider Prisma reports for the client. */
@@ -42,7 +44,7 @@ export function dialectFor(prisma: object, options: DialectOptions = {}): Dialec
   const dialect = Object.hasOwn(DIALECTS, provider) ? DIALECTS[provider] : undefined;
   if (!dialect) {
     throw new TasksError(
-      `prisma-tasks supports PostgreSQL and SQLite; this Prisma client uses "${provider}". Use a PostgreSQL or SQLite datasource.`,
+      `prisma-tasks supports PostgreSQL, MySQL (and MariaDB) and SQLite; this Prisma client uses "${provider}". Use one of those datasources.`,
     );
   }
   return dialect(prisma, options);

@@ -1,8 +1,11 @@
-// Fresh, migrated databases for one test file: a copy of the run's PostgreSQL template, or of its SQLite file.
+// Fresh, migrated databases for one test file: a copy of the run's PostgreSQL template, or of its SQLite file, or a
+// new MySQL database migrated on the run's MariaDB (MySQL has no template databases; migrating one takes ~0.1 s).
 import { randomUUID } from "node:crypto";
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
+import { setUpAppDatabase } from "../../scripts/db/migrations.js";
+import { connectionOptions } from "../../scripts/db/mariadb.js";
 import { inject } from "vitest";
 import type { Provider, TestDatabase } from "./connect.js";
 
@@ -33,6 +36,23 @@ export async function createSqliteDatabase(): Promise<TestDatabase> {
   return { provider: "sqlite", url: path };
 }
 
+export async function createMysqlDatabase(): Promise<TestDatabase> {
+  const serverUrl = new URL(inject("mysqlServerUrl"));
+  const name = uniqueName();
+  const { createConnection } = await import("mariadb");
+  const admin = await createConnection(connectionOptions(serverUrl.toString()));
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\``);
+  } finally {
+    await admin.end();
+  }
+  serverUrl.pathname = `/${name}`;
+  const database: TestDatabase = { provider: "mysql", url: serverUrl.toString() };
+  await setUpAppDatabase(database);
+  return database;
+}
+
 export function createDatabase(provider: Provider): Promise<TestDatabase> {
+  if (provider === "mysql") return createMysqlDatabase();
   return provider === "postgresql" ? createPostgresDatabase() : createSqliteDatabase();
 }

@@ -1,6 +1,8 @@
 // Observers outside the app's Prisma client: a second database connection, and a PostgreSQL LISTENer.
 import Database from "better-sqlite3";
+import { createConnection } from "mariadb";
 import pg from "pg";
+import { connectionOptions } from "../../scripts/db/mariadb.js";
 import type { TestDatabase } from "./databases.js";
 
 /** What another process (a worker, say) sees of the database through its own connection. */
@@ -20,6 +22,15 @@ export async function openSecondConnection(database: TestDatabase): Promise<Seco
       seesTask: (id) => sees("SELECT 1 FROM task_results WHERE id = $1::uuid", id),
       seesUser: (email) => sees("SELECT 1 FROM users WHERE email = $1", email),
       close: () => client.end(),
+    };
+  }
+  if (database.provider === "mysql") {
+    const connection = await createConnection(connectionOptions(database.url));
+    const sees = async (sql: string, value: string) => ((await connection.query(sql, [value])) as unknown[]).length === 1;
+    return {
+      seesTask: (id) => sees("SELECT 1 FROM task_results WHERE id = ?", id),
+      seesUser: (email) => sees("SELECT 1 FROM users WHERE email = ?", email),
+      close: () => connection.end(),
     };
   }
   // A short busy timeout: a writer that holds the lock means the row cannot be read, which is "not seen".

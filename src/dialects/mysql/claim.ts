@@ -1,0 +1,69 @@
+// The claim on MySQL: one short transaction (READ COMMITTED) of a locking read that skips rows other claims hold,
+// and an UPDATE of the rows it locked. MySQL has no UPDATE ... RETURNING, so the claimed rows are the locking read's,
+// with the claim's changes applied here. Four round trips (BEGIN with its isolation level, SELECT, UPDATE, COMMIT)
+// against PostgreSQL's one statement.
+import { byClaimOrder, type RawTask } from "../rows.js";
+import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
+import { MYSQL_TASK_COLUMNS, jsonList, toStoredMysqlTask } from "./columns.js";
+import { mysqlTime } from "./time.js";
+import { inTransaction } from "./transaction.js";
+
+// The ready index (status, priority DESC, run_after, enqueued_at) gives the rows in claim order; SKIP LOCKED passes
+// over those another worker's claim has locked, so claims never wait on each other.
+function selectSql(byBackend: boolean, allQueues: boolean): string {
+  return `
+SELECT ${MYSQL_TASK_COLUMNS} FROM task_results
+WHERE status = 'NEW' AND run_after <= ? AND task_name IN (SELECT value FROM ${jsonList()} AS names)
+  ${byBackend ? "AND backend = ?" : ""}
+  ${allQueues ? "" : `AND queue_name IN (SELECT value FROM ${jsonList("VARCHAR(64)")} AS queues)`}
+ORDER BY priority DESC, run_after, enqueued_at
+LIMIT ?
+FOR UPDATE SKIP LOCKED`;
+}
+
+// A task enqueued with unique.while "queued" gives its key up when it starts, for good: unique_held becomes NULL (see
+// the schema). MySQL evaluates SET from left to right, so no assignment reads a column an earlier one changed.
+const CLAIM = `
+UPDATE task_results
+SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?, attempts = attempts + 1,
+    worker_ids = JSON_ARRAY_APPEND(worker_ids, '$', ?), locked_by = ?, heartbeat_at = ?, lease_expires_at = ?,
+    unique_held = CASE WHEN unique_while = 'unfinished' THEN unique_held END
+WHERE id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS claimed)`;
+
+const SELECTS = new Map<string, string>();
+
+export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
+  const byBackend = request.backend !== undefined;
+  const allQueues = request.queues === "*";
+  const key = `${byBackend}:${allQueues}`;
+  let sql = SELECTS.get(key);
+  if (!sql) SELECTS.set(key, (sql = selectSql(byBackend, allQueues)));
+  const time = new Date();
+  const now = mysqlTime(time);
+  const params: unknown[] = [now, JSON.stringify(request.taskNames)];
+  if (byBackend) params.push(request.backend);
+  if (!allQueues) params.push(JSON.stringify(request.queues));
+  params.push(request.limit);
+  const rows = await inTransaction(client, async (tx) => {
+    const locked = await tx.$queryRawUnsafe<RawTask[]>(sql, ...params);
+    if (locked.length === 0) return locked;
+    const lease = mysqlTime(new Date(time.getTime() + request.leaseMs));
+    const ids = JSON.stringify(locked.map((row) => row.id));
+    await tx.$executeRawUnsafe(CLAIM, now, now, request.workerId, request.workerId, now, lease, ids);
+    return locked;
+  });
+  return rows
+    .map((row) => {
+      const task = toStoredMysqlTask(row);
+      return {
+        ...task,
+        status: "RUNNING" as const,
+        startedAt: task.startedAt ?? time,
+        lastAttemptedAt: time,
+        attempts: task.attempts + 1,
+        workerIds: [...task.workerIds, request.workerId],
+        lockedBy: request.workerId,
+      };
+    })
+    .sort(byClaimOrder);
+}

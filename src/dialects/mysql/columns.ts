@@ -1,0 +1,29 @@
+// The task columns as MySQL queries select them, and their rows into StoredTask.
+import { TASK_COLUMNS, toStoredTask, type RawTask } from "../rows.js";
+import type { StoredTask } from "../types.js";
+
+// JSON columns are read as their text: MySQL's JSON type and MariaDB's (LONGTEXT) then come back alike, and a stored
+// JSON string (a task returned "ok") is told apart from a document. The other JSON columns always hold an array or
+// object, which rows.ts parses from text.
+const JSON_COLUMNS = new Set<string>(["args", "args_meta", "return_value", "return_value_meta", "worker_ids", "errors"]);
+
+/** The task columns of `table` (an alias, or task_results when absent). */
+export function mysqlTaskColumns(table?: string): string {
+  const column = (name: string) => (table ? `${table}.${name}` : name);
+  return TASK_COLUMNS.map((name) => (JSON_COLUMNS.has(name) ? `CAST(${column(name)} AS CHAR) AS ${name}` : column(name))).join(", ");
+}
+
+export const MYSQL_TASK_COLUMNS = mysqlTaskColumns();
+
+function parse(text: unknown): unknown {
+  return typeof text === "string" ? JSON.parse(text) : text;
+}
+
+export function toStoredMysqlTask(row: RawTask): StoredTask {
+  return toStoredTask({ ...row, args: parse(row.args), return_value: parse(row.return_value) });
+}
+
+/** A JSON array parameter as a table of one column `value`: MySQL's way to pass a list in one placeholder. */
+export function jsonList(type = "VARCHAR(200)"): string {
+  return `JSON_TABLE(?, '$[*]' COLUMNS (value ${type} PATH '$'))`;
+}

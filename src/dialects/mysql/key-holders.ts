@@ -1,0 +1,50 @@
+// The tasks that hold unique keys on MySQL: found, or given a later enqueue's args, priority and runAfter.
+import { insertPayload, type RawTask } from "../rows.js";
+import type { NewTask, SqlClient, StoredTask, UniqueKey } from "../types.js";
+import { MYSQL_TASK_COLUMNS, mysqlTaskColumns, toStoredMysqlTask } from "./columns.js";
+import { taskRows } from "./insert.js";
+import { mysqlTime } from "./time.js";
+import { inTransaction } from "./transaction.js";
+
+const KEY_COLUMNS = ", unique_key VARCHAR(200) PATH '$.unique_key'";
+
+// Only a NEW holder is replaced: a RUNNING one (unique.while "unfinished") has started with its args; a replaced one
+// takes the later enqueue's trace context too. unique_held is TRUE only on a row that holds its key (see the schema).
+const HOLDERS = `
+SELECT ${mysqlTaskColumns("t")} FROM task_results AS t JOIN ${taskRows(KEY_COLUMNS)}
+  ON t.task_name = n.task_name AND t.unique_key = n.unique_key
+WHERE t.unique_held AND t.status = 'NEW'
+FOR UPDATE`;
+
+const REPLACE_HELD = `
+UPDATE task_results AS t JOIN ${taskRows(KEY_COLUMNS)} ON t.task_name = n.task_name AND t.unique_key = n.unique_key
+SET t.args = n.args, t.args_meta = NULLIF(n.args_meta, 'null'), t.priority = n.priority, t.run_after = n.run_after,
+    t.trace_context = n.trace_context
+WHERE t.unique_held AND t.status = 'NEW'`;
+
+const FIND_HOLDERS = `
+SELECT ${mysqlTaskColumns("t")}
+FROM task_results AS t
+JOIN JSON_TABLE(?, '$[*]' COLUMNS (task_name VARCHAR(200) PATH '$.task_name', unique_key VARCHAR(200) PATH '$.unique_key')) AS k
+  ON t.task_name = k.task_name AND t.unique_key = k.unique_key
+WHERE t.unique_held AND t.status IN ('NEW', 'RUNNING')`;
+
+export async function replaceHeldTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<StoredTask[]> {
+  const payload = insertPayload(tasks, mysqlTime);
+  return inTransaction(client, async (tx) => {
+    const locked = await tx.$queryRawUnsafe<RawTask[]>(HOLDERS, payload);
+    if (locked.length === 0) return [];
+    await tx.$executeRawUnsafe(REPLACE_HELD, payload);
+    const rows = await tx.$queryRawUnsafe<RawTask[]>(
+      `SELECT ${MYSQL_TASK_COLUMNS} FROM task_results WHERE id IN (SELECT value FROM JSON_TABLE(?, '$[*]' COLUMNS (value CHAR(36) PATH '$')) AS ids)`,
+      JSON.stringify(locked.map((row) => row.id)),
+    );
+    return rows.map(toStoredMysqlTask);
+  });
+}
+
+export async function findKeyHolders(client: SqlClient, keys: readonly UniqueKey[]): Promise<StoredTask[]> {
+  const payload = JSON.stringify(keys.map((key) => ({ task_name: key.taskName, unique_key: key.uniqueKey })));
+  const rows = await client.$queryRawUnsafe<RawTask[]>(FIND_HOLDERS, payload);
+  return rows.map(toStoredMysqlTask);
+}

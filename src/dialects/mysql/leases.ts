@@ -1,0 +1,90 @@
+// Leases on MySQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
+import type { RenewedLease, RescueCounts, SqlClient } from "../types.js";
+import { cancelledEntry } from "./cancel-entry.js";
+import { jsonList } from "./columns.js";
+import { mysqlTime } from "./time.js";
+import { inTransaction } from "./transaction.js";
+
+const HELD_IDS = `id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS held)`;
+
+// Each row carries its own lease end, set by its holder (see the PostgreSQL dialect). MySQL has no NOTIFY: the answer,
+// which says the tasks cancelled meanwhile, is how a worker hears of their cancels. A row is extended only while this
+// worker holds it, so after the UPDATE the rows it holds are exactly those it extended.
+const HEARTBEAT = `
+UPDATE task_results SET heartbeat_at = ?, lease_expires_at = ?
+WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
+
+const HELD = `
+SELECT id, cancel_requested_at IS NOT NULL AS cancel_requested FROM task_results
+WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
+
+export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewedLease[]> {
+  const now = Date.now();
+  const list = JSON.stringify(ids);
+  const rows = await inTransaction(client, async (tx) => {
+    await tx.$executeRawUnsafe(HEARTBEAT, mysqlTime(new Date(now)), mysqlTime(new Date(now + leaseMs)), workerId, list);
+    return tx.$queryRawUnsafe<{ id: string; cancel_requested: unknown }[]>(HELD, workerId, list);
+  });
+  return rows.map((row) => ({ id: String(row.id), cancelRequested: Number(row.cancel_requested) === 1 }));
+}
+
+const WORKER_LOST = `JSON_OBJECT(
+      'exceptionClass', 'WorkerLost',
+      'message', CONCAT('Worker ', locked_by, ' stopped heartbeating during attempt ', attempts, ' of ', max_attempts,
+                        '; its lease ran out at ', DATE_FORMAT(lease_expires_at, '%Y-%m-%d %H:%i:%s.%f'), '.'),
+      'traceback', '')`;
+
+// At most a batch of rows per transaction, oldest lease first, skipping rows another rescuer has locked.
+const EXPIRED = `
+SELECT id FROM task_results WHERE status = 'RUNNING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?
+FOR UPDATE SKIP LOCKED`;
+
+// A task whose cancel was recorded ends CANCELLED rather than being retried. SET runs from left to right in MySQL:
+// status, which the other assignments read, is assigned last; errors reads locked_by and lease_expires_at before
+// they are cleared.
+const RESCUE = `
+UPDATE task_results
+SET finished_at = CASE WHEN attempts < max_attempts AND cancel_requested_at IS NULL THEN NULL ELSE ? END,
+    run_after = CASE WHEN attempts < max_attempts THEN ? ELSE run_after END,
+    errors = CASE WHEN cancel_requested_at IS NULL THEN JSON_ARRAY_APPEND(errors, '$', ${WORKER_LOST})
+                  ELSE JSON_ARRAY_APPEND(errors, '$', ${WORKER_LOST}, '$', ${cancelledEntry()}) END,
+    unique_held = CASE WHEN attempts < max_attempts AND cancel_requested_at IS NULL THEN unique_held END,
+    status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'CANCELLED' WHEN attempts < max_attempts THEN 'NEW' ELSE 'FAILED' END,
+    locked_by = NULL,
+    heartbeat_at = NULL,
+    lease_expires_at = NULL
+WHERE ${HELD_IDS}`;
+
+const STATUSES = `SELECT status, count(*) AS count FROM task_results WHERE ${HELD_IDS} GROUP BY status`;
+
+export async function rescueExpired(client: SqlClient, limit: number): Promise<RescueCounts> {
+  const now = mysqlTime(new Date());
+  const rows = await inTransaction(client, async (tx) => {
+    const expired = await tx.$queryRawUnsafe<{ id: string }[]>(EXPIRED, now, limit);
+    if (expired.length === 0) return [];
+    const ids = JSON.stringify(expired.map((row) => row.id));
+    await tx.$executeRawUnsafe(RESCUE, now, now, ids);
+    return tx.$queryRawUnsafe<{ status: string; count: unknown }[]>(STATUSES, ids);
+  });
+  const count = (status: string) => Number(rows.find((row) => row.status === status)?.count ?? 0);
+  return { requeued: count("NEW"), failed: count("FAILED") + count("CANCELLED") };
+}
+
+// A released task never started its attempt, so the claim is undone: its attempt, its worker id and, when it had no
+// earlier attempt, its start times. One whose cancel was recorded meanwhile ends CANCELLED without running. MySQL runs
+// SET from left to right: every assignment that reads attempts comes before attempts changes.
+const RELEASE_TASKS = `
+UPDATE task_results
+SET finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE ? END,
+    errors = CASE WHEN cancel_requested_at IS NULL THEN errors ELSE JSON_ARRAY_APPEND(errors, '$', ${cancelledEntry()}) END,
+    unique_held = CASE WHEN cancel_requested_at IS NULL THEN unique_held END,
+    status = CASE WHEN cancel_requested_at IS NULL THEN 'NEW' ELSE 'CANCELLED' END,
+    started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
+    last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END,
+    attempts = attempts - 1, worker_ids = JSON_REMOVE(worker_ids, '$[last]'), locked_by = NULL,
+    heartbeat_at = NULL, lease_expires_at = NULL
+WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
+
+export function releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
+  return client.$executeRawUnsafe(RELEASE_TASKS, mysqlTime(new Date()), workerId, JSON.stringify(ids));
+}
