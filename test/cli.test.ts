@@ -86,7 +86,7 @@ describe.concurrent("tasks-worker usage", () => {
   });
 });
 
-describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker output on %s", (provider) => {
+describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker output on %s", (provider) => {
   async function freshApp() {
     const app = await createApp(provider, { tasks: allTasks });
     opened.push(app.close);
@@ -198,7 +198,7 @@ describe.concurrent("tasks-worker that cannot reach its database at start-up", {
   });
 });
 
-describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker exit codes on %s", (provider) => {
+describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker exit codes on %s", (provider) => {
   test("--batch stopped by SIGTERM before it ran out of ready tasks exits 143, leaving the rest NEW", async () => {
     const { prisma, database } = await createApp(provider, { tasks: allTasks });
     opened.push(() => prisma.$disconnect());
@@ -216,7 +216,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker exit 
   }, 120_000);
 });
 
-describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker and schedules on %s", (provider) => {
+describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker and schedules on %s", (provider) => {
   const schedulesConfig = ["--config", "test/fixtures/schedules.config.ts"];
   const env = (schedules: unknown[]) => ({ TASKS_TEST_SCHEDULES: JSON.stringify(schedules) });
 

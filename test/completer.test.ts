@@ -51,7 +51,7 @@ const expectedRows = (count: number) =>
     errors: index % 3 === 0 ? [] : ["Error"],
   }));
 
-describe.each<Provider>(["postgresql", "sqlite"])("the Completer on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("the Completer on %s", (provider) => {
   test("record() after abandon() reports the outcome unwritten at once, and drain() counts it", async () => {
     const { prisma, close } = await createApp(provider, { tasks: [record] });
     const [task] = await claimRecords(prisma, 1, "abandoner");

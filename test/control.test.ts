@@ -74,7 +74,7 @@ describe("TaskResult.cancel() and retry() without a backend", () => {
   });
 });
 
-describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("cancel on %s", (provider) => {
   test("a NEW task becomes CANCELLED at once, finished, with a TaskCancelled entry, and never runs", async () => {
     const { prisma, database } = await freshApp(provider);
     const enqueued = await prisma.$tasks.enqueue(record, { key: "never" });
@@ -138,7 +138,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     const { id } = await prisma.$tasks.enqueue(holdTwice, { key: "honours", ms: 60_000 });
     // PostgreSQL keeps the default lease (a heartbeat every 20 s): the cancel reaches the worker by NOTIFY. SQLite hears
     // of it from its heartbeat, every 300 ms with a lease of 900 ms.
-    const worker = startWorker(database, ["--no-startup-delay", ...(provider === "sqlite" ? ["--lease-ms", "900"] : [])]);
+    const worker = startWorker(database, ["--no-startup-delay", ...(provider === "postgresql" ? [] : ["--lease-ms", "900"])]);
     await eventually("the task to start", async () => (await executions(prisma, "honours")) === 1);
 
     const requested = await prisma.$tasks.cancel(id);
@@ -182,7 +182,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancel on %s", (provider) => 
     await prisma.$tasks.enqueue(holdTwice, { key: "busy", ms: 8_000 });
     const waiting = await prisma.$tasks.enqueue(record, { key: "waiting" });
     // One slot, and one task claimed ahead of it: the second waits in the worker's buffer, RUNNING in the database.
-    const worker = startWorker(database, ["--no-startup-delay", "--concurrency", "1", "--prefetch", "1", ...(provider === "sqlite" ? ["--lease-ms", "900"] : [])]);
+    const worker = startWorker(database, ["--no-startup-delay", "--concurrency", "1", "--prefetch", "1", ...(provider === "postgresql" ? [] : ["--lease-ms", "900"])]);
     await eventually("the second task to be claimed", async () => (await prisma.$tasks.getResult(waiting.id)).status === TaskStatus.RUNNING);
 
     expect((await prisma.$tasks.cancel(waiting.id)).status).toBe(TaskStatus.RUNNING);
@@ -391,7 +391,7 @@ describe("cancel on postgresql only", () => {
   });
 });
 
-describe.each<Provider>(["postgresql", "sqlite"])("retry on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("retry on %s", (provider) => {
   test("a FAILED task runs again once, keeping its errors, worker ids and attempts, with room for one more attempt", async () => {
     const { prisma, database } = await freshApp(provider);
     // Fails all three of its attempts; a fourth succeeds.
@@ -470,7 +470,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("retry on %s", (provider) => {
   });
 });
 
-describe.each<Provider>(["postgresql", "sqlite"])("cancelMany and retryMany on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("cancelMany and retryMany on %s", (provider) => {
   const HOUR_MS = 3_600_000;
 
   test("retryMany retries the FAILED tasks of one task name, queue and time window; a dry run changes nothing", async () => {
@@ -519,6 +519,13 @@ describe.each<Provider>(["postgresql", "sqlite"])("cancelMany and retryMany on %
         END $$`);
       await prisma.$executeRawUnsafe(`CREATE TRIGGER refail BEFORE UPDATE ON task_results FOR EACH ROW
         WHEN (OLD.status = 'FAILED' AND NEW.status = 'NEW') EXECUTE FUNCTION refail()`);
+    } else if (provider === "mysql") {
+      await prisma.$executeRawUnsafe(`CREATE TRIGGER refail BEFORE UPDATE ON task_results FOR EACH ROW
+        BEGIN
+          IF OLD.status = 'FAILED' AND NEW.status = 'NEW' AND (SELECT count(*) FROM refailed) < 3 THEN
+            INSERT INTO refailed VALUES (1); SET NEW.status = 'FAILED';
+          END IF;
+        END`);
     } else {
       await prisma.$executeRawUnsafe(`CREATE TRIGGER refail AFTER UPDATE OF status ON task_results
         WHEN OLD.status = 'FAILED' AND NEW.status = 'NEW' AND (SELECT count(*) FROM refailed) < 3

@@ -45,7 +45,7 @@ function heartbeatFor(prisma: TasksPrisma, setup: Partial<HeartbeatSetup> & Pick
   return new Heartbeat({ dialect, sql, workerId: "beater", leaseMs: 60_000, log: () => {}, onDatabaseError: () => {}, ...setup });
 }
 
-describe.each<Provider>(["postgresql", "sqlite"])("the heartbeat on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("the heartbeat on %s", (provider) => {
   test("extends the leases of the tasks held, and of no other", async () => {
     const { prisma, close } = await createApp(provider, { tasks: [record] });
     const tasks = await claimRecords(prisma, 3, "beater", 1_000);
@@ -128,7 +128,7 @@ describe.each<Provider>(["postgresql", "sqlite"])("the heartbeat on %s", (provid
   });
 });
 
-describe.each<Provider>(["postgresql", "sqlite"])("the Worker's heartbeats on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("the Worker's heartbeats on %s", (provider) => {
   test("never overlap while a task runs, however much slower than their interval the database answers", async () => {
     const nap = task({ name: "heartbeat.nap", args: z.object({ ms: z.number() }) }, async ({ ms }) => void (await sleep(ms)));
     const { prisma, close } = await createApp(provider, { tasks: [nap] });

@@ -52,7 +52,7 @@ async function agedRows(provider: Provider) {
 
 const ALL_LABELS = (Object.keys(ROWS) as Label[]).sort();
 
-describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune on %s", (provider) => {
+describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker prune on %s", (provider) => {
   test("--dry-run prints what it would delete and deletes nothing", async () => {
     const { database, remaining } = await agedRows(provider);
 
@@ -100,7 +100,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune
 });
 
 // Not concurrent with the tests above: it runs two prune processes over 30,000 rows, which would slow theirs.
-describe.each<Provider>(["postgresql", "sqlite"])("tasks-worker prune of many rows on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker prune of many rows on %s", (provider) => {
   test("deletes 30,000 rows in batches of --batch-size, printing its progress; --dry-run first counts them all", async () => {
     const app = await createApp(provider, { tasks: allTasks });
     opened.push(app.close);

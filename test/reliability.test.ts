@@ -256,7 +256,7 @@ describe("a worker killed with SIGKILL", () => {
   });
 });
 
-describe.each(["postgresql", "sqlite"] as const)("retries, leases and timeouts on %s", (provider) => {
+describe.each(["postgresql", "sqlite", "mysql"] as const)("retries, leases and timeouts on %s", (provider) => {
   it("completes a task that failed twice on its third attempt, keeping both errors", async () => {
     const { prisma, database, close } = await createApp(provider, { tasks: allTasks });
     const worker = startWorker(database, ["--no-startup-delay", "--interval", "0.1"]);

@@ -48,7 +48,7 @@ async function statuses(prisma: TasksPrisma): Promise<Record<string, number>> {
   return Object.fromEntries(groups.map((group) => [group.status, group._count._all]));
 }
 
-describe.each<Provider>(["postgresql", "sqlite"])("the rescuer on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("the rescuer on %s", (provider) => {
   test("recovers expired leases a batch per statement until a batch comes back short: NEW while attempts remain, else FAILED", async () => {
     const { prisma, close } = await createApp(provider, { tasks: [record, noop] });
     const retryable = await claimRecords(prisma, 25, "dead");

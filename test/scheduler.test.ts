@@ -25,7 +25,7 @@ const schedulesOf = (configs: unknown) => resolveSchedules(configs, registry);
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
 
-describe.each<Provider>(["postgresql", "sqlite"])("the scheduler on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("the scheduler on %s", (provider) => {
   async function app(schedules: readonly ScheduleConfig[]) {
     const created = await createApp(provider, { tasks: scheduleTasks, schedules });
     opened.push(created.close);

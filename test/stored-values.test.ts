@@ -26,7 +26,7 @@ const greet = task({ name: "values.greet", args: z.object({ name: z.string() }) 
 const tasks = [changesAfterReturn, greet];
 const asReturned = { status: "as returned", lines: [1] };
 
-describe.each<Provider>(["postgresql", "sqlite"])("stored values on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("stored values on %s", (provider) => {
   let database: TestDatabase;
   let prisma: TasksPrisma;
   let close: () => Promise<void>;

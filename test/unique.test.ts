@@ -33,7 +33,7 @@ async function claim(prisma: TasksPrisma, taskNames: string[]) {
   return dialect.claimTasks(sql, { queues: "*", backend: undefined, taskNames, leaseMs: 60_000, limit: 100, workerId: "test-holder" });
 }
 
-describe.each(["postgresql", "sqlite"] as const)("unique tasks on %s", (provider) => {
+describe.each(["postgresql", "sqlite", "mysql"] as const)("unique tasks on %s", (provider) => {
   test("an enqueue whose key a waiting task holds stores nothing and returns that task, deduplicated", async () => {
     const { prisma } = await freshApp(provider);
     const first = await prisma.$tasks.enqueue(syncAccount, { accountId: 1, note: "first" });

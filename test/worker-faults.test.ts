@@ -38,7 +38,7 @@ async function timed(promise: Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-describe.each<Provider>(["postgresql", "sqlite"])("a forced stop on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("a forced stop on %s", (provider) => {
   test("resolves long before an onStarted hook that takes 11 s returns, and records the attempt aborted without running it", async () => {
     let hookStarted = false;
     const { prisma } = await freshApp(provider, {
@@ -134,7 +134,7 @@ describe("wake-ups on postgresql", () => {
   }, 60_000);
 });
 
-describe.each<Provider>(["postgresql", "sqlite"])("an outcome whose answer is lost on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("an outcome whose answer is lost on %s", (provider) => {
   test("is found written by this worker when retried: no 'lost' line, and onFinished runs", async () => {
     const finished: [string, TaskStatus][] = [];
     const { prisma } = await freshApp(provider, { tasks: [greet], onFinished: (result) => void finished.push([result.id, result.status]) });

@@ -38,8 +38,8 @@ async function stopWorkers(workers: readonly WorkerProcess[]) {
 
 const CLEAN_EXIT = { code: 0, signal: null };
 
-describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker on %s", (provider) => {
-  const drain = provider === "postgresql" ? { processes: 4, tasks: 5_000 } : { processes: 2, tasks: 1_000 };
+describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker on %s", (provider) => {
+  const drain = provider === "sqlite" ? { processes: 2, tasks: 1_000 } : { processes: 4, tasks: 5_000 };
 
   test(`${drain.processes} worker processes at --concurrency 10 run each of ${drain.tasks} tasks exactly once`, async () => {
     const { prisma, database } = await freshApp(provider);
@@ -277,7 +277,7 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker on %s
   });
 });
 
-describe.concurrent.each<Provider>(["postgresql", "sqlite"])("a rolling deploy on %s", (provider) => {
+describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("a rolling deploy on %s", (provider) => {
   /** A task a newer release added: the enqueueing app has it, the running tasks-worker does not. */
   const added = task({ name: "test.addedLater", args: z.object({ step: z.number() }) }, async ({ step }) => `ran step ${step}`);
 

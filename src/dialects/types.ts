@@ -9,6 +9,11 @@ import type { UniqueWhile } from "../task.js";
 export interface SqlClient {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+  /**
+   * A Prisma client's interactive transactions, in which the MySQL dialect runs a change that must read the rows it
+   * changes (MySQL has no RETURNING). A client without it is a transaction client: its statements are in one already.
+   */
+  $transaction?<T>(run: (tx: SqlClient) => Promise<T>, options?: object): Promise<T>;
 }
 
 /** A task_results row as stored: the result's fields with args and return value still serialized. */

@@ -8,10 +8,14 @@ import { TasksClient } from "../../src/tasks-client.js";
 export type Around = (text: string, run: () => Promise<unknown>) => Promise<unknown>;
 
 export function wrapSql(sql: SqlClient, around: Around): SqlClient {
-  return {
+  const wrapped: SqlClient = {
     $queryRawUnsafe: <T>(text: string, ...values: unknown[]) => around(text, () => sql.$queryRawUnsafe(text, ...values)) as Promise<T>,
     $executeRawUnsafe: (text: string, ...values: unknown[]) => around(text, () => sql.$executeRawUnsafe(text, ...values)) as Promise<number>,
   };
+  // MySQL runs its changes that read what they change in a transaction of the client: its statements are wrapped too.
+  const start = sql.$transaction;
+  if (start) wrapped.$transaction = <T>(run: (tx: SqlClient) => Promise<T>, options?: object) => start.call(sql, (tx) => run(wrapSql(tx, around)), options) as Promise<T>;
+  return wrapped;
 }
 
 /** The extended client as a Worker sees it, with the worker's statements going through `sql` instead. */
