@@ -8,8 +8,10 @@ import { inTransaction } from "./transaction.js";
 const HELD_IDS = `id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS held)`;
 
 // Each row carries its own lease end, set by its holder (see the PostgreSQL dialect). MySQL has no NOTIFY: the answer,
-// which says the tasks cancelled meanwhile, is how a worker hears of their cancels. A row is extended only while this
-// worker holds it, so after the UPDATE the rows it holds are exactly those it extended.
+// which says the tasks cancelled meanwhile, is how a worker hears of their cancels. Two statements, each committed at
+// once (no transaction holds the rows between them, so a slow answer never delays the renewal): a row is extended
+// only while this worker holds it, so the rows it holds after the UPDATE are those it extended. One rescued or
+// released in between is not among them, as if the UPDATE had come after.
 const HEARTBEAT = `
 UPDATE task_results SET heartbeat_at = ?, lease_expires_at = ?
 WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
@@ -21,10 +23,8 @@ WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
 export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewedLease[]> {
   const now = Date.now();
   const list = JSON.stringify(ids);
-  const rows = await inTransaction(client, async (tx) => {
-    await tx.$executeRawUnsafe(HEARTBEAT, mysqlTime(new Date(now)), mysqlTime(new Date(now + leaseMs)), workerId, list);
-    return tx.$queryRawUnsafe<{ id: string; cancel_requested: unknown }[]>(HELD, workerId, list);
-  });
+  await client.$executeRawUnsafe(HEARTBEAT, mysqlTime(new Date(now)), mysqlTime(new Date(now + leaseMs)), workerId, list);
+  const rows = await client.$queryRawUnsafe<{ id: string; cancel_requested: unknown }[]>(HELD, workerId, list);
   return rows.map((row) => ({ id: String(row.id), cancelRequested: Number(row.cancel_requested) === 1 }));
 }
 
