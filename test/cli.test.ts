@@ -100,9 +100,11 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-wor
 
     expect(run.code).toBe(0);
     const [startup] = run.stdout.split("\n");
-    const where = provider === "postgresql" ? /database=127\.0\.0\.1:\d+\/t_\w+$/ : /database=sqlite$/;
+    const where = { postgresql: /database=127\.0\.0\.1:\d+\/t_\w+$/, sqlite: /database=sqlite$/, mysql: /database=mysql$/ }[provider];
     expect(startup).toMatch(/INFO {2}worker worker-\w+ started: queues=emails,default concurrency=3 database=/);
     expect(startup).toMatch(where);
+    // The MariaDB adapter's settings cannot be read from the client: the worker asks the server once it has connected.
+    if (provider === "mysql") expect(run.stdout).toMatch(/INFO {2}connected to MariaDB \d+\.\d+\.\d+ on [\w.-]+:\d+, database t_\w+;/);
     expect(run.output).not.toMatch(/postgres:|:tasks@|\*\*\*\*/);
   });
 
@@ -129,7 +131,8 @@ describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-wor
     const lines = run.output.split("\n").filter((line) => line !== "");
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     // On SQLite, the switch of the fresh file to WAL journal mode is logged before the first task.
-    const opening = provider === "sqlite" ? ["worker-started", "journal-mode"] : ["worker-started"];
+    // On MySQL, the server and database the worker reached.
+    const opening = { sqlite: ["worker-started", "journal-mode"], mysql: ["worker-started", "connected"], postgresql: ["worker-started"] }[provider];
     expect(entries.map((entry) => entry.event)).toEqual([...opening, "started", "complete", "worker-stopped"]);
     expect(entries.at(-2)).toEqual({
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),

@@ -107,7 +107,9 @@ describe.each(["postgresql", "sqlite", "mysql"] as const)("unique tasks on %s", 
       [results[1]!.id, true],
       [results[3]!.id, false],
     ]);
-    expect((await rowsOf(prisma, syncAccount.name)).map((row) => row.args)).toEqual([
+    // Rows of one batch share their enqueue time: compared in account order.
+    const byAccount = (a: { args: unknown }, b: { args: unknown }) => (a.args as { accountId: number }).accountId - (b.args as { accountId: number }).accountId;
+    expect((await rowsOf(prisma, syncAccount.name)).sort(byAccount).map((row) => row.args)).toEqual([
       { accountId: 1, note: "stored" },
       { accountId: 2, note: "b" },
       { accountId: 3, note: "d" },

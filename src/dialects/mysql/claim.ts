@@ -4,7 +4,7 @@
 // against PostgreSQL's one statement.
 import { byClaimOrder, type RawTask } from "../rows.js";
 import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
-import { MYSQL_TASK_COLUMNS, jsonList, toStoredMysqlTask } from "./columns.js";
+import { MYSQL_TASK_COLUMNS, idsIn, jsonList, toStoredMysqlTask } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
@@ -23,12 +23,12 @@ FOR UPDATE SKIP LOCKED`;
 
 // A task enqueued with unique.while "queued" gives its key up when it starts, for good: unique_held becomes NULL (see
 // the schema). MySQL evaluates SET from left to right, so no assignment reads a column an earlier one changed.
-const CLAIM = `
+const claimUpdate = (count: number) => `
 UPDATE task_results
 SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?, attempts = attempts + 1,
     worker_ids = JSON_ARRAY_APPEND(worker_ids, '$', ?), locked_by = ?, heartbeat_at = ?, lease_expires_at = ?,
     unique_held = CASE WHEN unique_while = 'unfinished' THEN unique_held END
-WHERE id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS claimed)`;
+WHERE ${idsIn(count)}`;
 
 const SELECTS = new Map<string, string>();
 
@@ -48,8 +48,8 @@ export async function claimTasks(client: SqlClient, request: ClaimRequest): Prom
     const locked = await tx.$queryRawUnsafe<RawTask[]>(sql, ...params);
     if (locked.length === 0) return locked;
     const lease = mysqlTime(new Date(time.getTime() + request.leaseMs));
-    const ids = JSON.stringify(locked.map((row) => row.id));
-    await tx.$executeRawUnsafe(CLAIM, now, now, request.workerId, request.workerId, now, lease, ids);
+    const ids = locked.map((row) => row.id);
+    await tx.$executeRawUnsafe(claimUpdate(ids.length), now, now, request.workerId, request.workerId, now, lease, ...ids);
     return locked;
   });
   return rows

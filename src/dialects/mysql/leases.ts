@@ -1,7 +1,7 @@
 // Leases on MySQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
 import type { RenewedLease, RescueCounts, SqlClient } from "../types.js";
 import { cancelledEntry } from "./cancel-entry.js";
-import { jsonList } from "./columns.js";
+import { idsIn, jsonList } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
@@ -12,19 +12,19 @@ const HELD_IDS = `id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS held)`;
 // once (no transaction holds the rows between them, so a slow answer never delays the renewal): a row is extended
 // only while this worker holds it, so the rows it holds after the UPDATE are those it extended. One rescued or
 // released in between is not among them, as if the UPDATE had come after.
-const HEARTBEAT = `
+const heartbeatUpdate = (count: number) => `
 UPDATE task_results SET heartbeat_at = ?, lease_expires_at = ?
-WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
+WHERE status = 'RUNNING' AND locked_by = ? AND ${idsIn(count)}`;
 
 const HELD = `
 SELECT id, cancel_requested_at IS NOT NULL AS cancel_requested FROM task_results
 WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
 
 export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewedLease[]> {
+  if (ids.length === 0) return [];
   const now = Date.now();
-  const list = JSON.stringify(ids);
-  await client.$executeRawUnsafe(HEARTBEAT, mysqlTime(new Date(now)), mysqlTime(new Date(now + leaseMs)), workerId, list);
-  const rows = await client.$queryRawUnsafe<{ id: string; cancel_requested: unknown }[]>(HELD, workerId, list);
+  await client.$executeRawUnsafe(heartbeatUpdate(ids.length), mysqlTime(new Date(now)), mysqlTime(new Date(now + leaseMs)), workerId, ...ids);
+  const rows = await client.$queryRawUnsafe<{ id: string; cancel_requested: unknown }[]>(HELD, workerId, JSON.stringify(ids));
   return rows.map((row) => ({ id: String(row.id), cancelRequested: Number(row.cancel_requested) === 1 }));
 }
 
@@ -42,7 +42,7 @@ FOR UPDATE SKIP LOCKED`;
 // A task whose cancel was recorded ends CANCELLED rather than being retried. SET runs from left to right in MySQL:
 // status, which the other assignments read, is assigned last; errors reads locked_by and lease_expires_at before
 // they are cleared.
-const RESCUE = `
+const rescueUpdate = (count: number) => `
 UPDATE task_results
 SET finished_at = CASE WHEN attempts < max_attempts AND cancel_requested_at IS NULL THEN NULL ELSE ? END,
     run_after = CASE WHEN attempts < max_attempts THEN ? ELSE run_after END,
@@ -53,7 +53,7 @@ SET finished_at = CASE WHEN attempts < max_attempts AND cancel_requested_at IS N
     locked_by = NULL,
     heartbeat_at = NULL,
     lease_expires_at = NULL
-WHERE ${HELD_IDS}`;
+WHERE ${idsIn(count)}`;
 
 const STATUSES = `SELECT status, count(*) AS count FROM task_results WHERE ${HELD_IDS} GROUP BY status`;
 
@@ -62,9 +62,9 @@ export async function rescueExpired(client: SqlClient, limit: number): Promise<R
   const rows = await inTransaction(client, async (tx) => {
     const expired = await tx.$queryRawUnsafe<{ id: string }[]>(EXPIRED, now, limit);
     if (expired.length === 0) return [];
-    const ids = JSON.stringify(expired.map((row) => row.id));
-    await tx.$executeRawUnsafe(RESCUE, now, now, ids);
-    return tx.$queryRawUnsafe<{ status: string; count: unknown }[]>(STATUSES, ids);
+    const ids = expired.map((row) => row.id);
+    await tx.$executeRawUnsafe(rescueUpdate(ids.length), now, now, ...ids);
+    return tx.$queryRawUnsafe<{ status: string; count: unknown }[]>(STATUSES, JSON.stringify(ids));
   });
   const count = (status: string) => Number(rows.find((row) => row.status === status)?.count ?? 0);
   return { requeued: count("NEW"), failed: count("FAILED") + count("CANCELLED") };
@@ -73,7 +73,7 @@ export async function rescueExpired(client: SqlClient, limit: number): Promise<R
 // A released task never started its attempt, so the claim is undone: its attempt, its worker id and, when it had no
 // earlier attempt, its start times. One whose cancel was recorded meanwhile ends CANCELLED without running. MySQL runs
 // SET from left to right: every assignment that reads attempts comes before attempts changes.
-const RELEASE_TASKS = `
+const releaseUpdate = (count: number) => `
 UPDATE task_results
 SET finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE ? END,
     errors = CASE WHEN cancel_requested_at IS NULL THEN errors ELSE JSON_ARRAY_APPEND(errors, '$', ${cancelledEntry()}) END,
@@ -83,8 +83,9 @@ SET finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE ? END,
     last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END,
     attempts = attempts - 1, worker_ids = JSON_REMOVE(worker_ids, '$[last]'), locked_by = NULL,
     heartbeat_at = NULL, lease_expires_at = NULL
-WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
+WHERE status = 'RUNNING' AND locked_by = ? AND ${idsIn(count)}`;
 
-export function releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
-  return client.$executeRawUnsafe(RELEASE_TASKS, mysqlTime(new Date()), workerId, JSON.stringify(ids));
+export async function releaseTasks(client: SqlClient, workerId: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return client.$executeRawUnsafe(releaseUpdate(ids.length), mysqlTime(new Date()), workerId, ...ids);
 }

@@ -1,7 +1,7 @@
 // The tasks a bulk cancel or retry selects on MySQL, and the ids its dry run reports.
 import { sinceField } from "../../control.js";
 import type { BackendTaskFilter, SqlClient } from "../types.js";
-import { jsonList } from "./columns.js";
+import { idsIn, jsonList } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
@@ -64,7 +64,7 @@ export async function updateMatched(
     const picked = change.pick ? await change.pick(locked, tx) : locked;
     if (picked.length === 0) return [];
     const ids = picked.map((row) => String(row.id));
-    await tx.$executeRawUnsafe(`${change.update}\nWHERE id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS picked)`, ...change.updateParams, JSON.stringify(ids));
+    await tx.$executeRawUnsafe(`${change.update}\nWHERE ${idsIn(ids.length)}`, ...change.updateParams, ...ids);
     return ids;
   });
 }

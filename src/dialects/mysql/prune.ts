@@ -1,6 +1,6 @@
 // Prune on MySQL: deletes finished rows older than their limits a batch at a time (or counts them, for a dry run).
 import type { PruneCounts, PruneRequest, SqlClient } from "../types.js";
-import { jsonList } from "./columns.js";
+import { idsIn, jsonList } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
@@ -22,7 +22,7 @@ const selectSql = (allQueues: boolean) => `
 SELECT t.id, t.status FROM task_results t WHERE ${matching(allQueues)} ORDER BY t.finished_at LIMIT ?
 FOR UPDATE SKIP LOCKED`;
 
-const DELETE = `DELETE FROM task_results WHERE id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS batch)`;
+const deleteBatch = (count: number) => `DELETE FROM task_results WHERE ${idsIn(count)}`;
 
 const countSql = (allQueues: boolean) => `
 SELECT count(CASE WHEN t.status = 'COMPLETE' THEN 1 END) AS complete, count(CASE WHEN t.status <> 'COMPLETE' THEN 1 END) AS failed
@@ -44,7 +44,7 @@ export async function pruneBatch(client: SqlClient, request: PruneRequest, limit
   const sql = request.queues === "*" ? SELECT_BATCH.all : SELECT_BATCH.some;
   const rows = await inTransaction(client, async (tx) => {
     const batch = await tx.$queryRawUnsafe<{ id: string; status: string }[]>(sql, ...parameters(request), limit);
-    if (batch.length > 0) await tx.$executeRawUnsafe(DELETE, JSON.stringify(batch.map((row) => row.id)));
+    if (batch.length > 0) await tx.$executeRawUnsafe(deleteBatch(batch.length), ...batch.map((row) => row.id));
     return batch;
   });
   const complete = rows.filter((row) => row.status === "COMPLETE").length;

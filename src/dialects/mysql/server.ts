@@ -9,7 +9,7 @@ export async function prepareWorker(client: SqlClient, log: DialectLog): Promise
   if (!row) return;
   log({
     level: "info",
-    event: "database",
+    event: "connected",
     message: `connected to ${/mariadb/i.test(row.version) ? "MariaDB" : "MySQL"} ${row.version.split("-")[0]} on ${row.host}:${Number(row.port)}, database ${row.db}; workers poll for tasks (MySQL has no NOTIFY)`,
   });
 }
