@@ -1,17 +1,18 @@
-// npm run demo: a tour on a real database (a SQLite file by default, PostgreSQL with DATABASE_URL): migrate, enqueue
+// npm run demo: a tour on a real database (a SQLite file by default, PostgreSQL or MySQL with DATABASE_URL): migrate, enqueue
 // in committed and rolled-back transactions, run a worker with a live progress line, print what happened.
 import { mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { setUpAppDatabase } from "./db/migrations.js";
 
-const postgresUrl = process.env.DATABASE_URL?.startsWith("postgres") ? process.env.DATABASE_URL : undefined;
-if (!postgresUrl) {
+const serverUrl = /^(postgres|mysql|mariadb)/.test(process.env.DATABASE_URL ?? "") ? process.env.DATABASE_URL : undefined;
+if (!serverUrl) {
   mkdirSync(".demo", { recursive: true });
   process.env.DATABASE_FILE = resolve(".demo/demo.sqlite");
   for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${process.env.DATABASE_FILE}${suffix}`, { force: true });
 }
-const target = postgresUrl ? { provider: "postgresql" as const, url: postgresUrl } : { provider: "sqlite" as const, url: process.env.DATABASE_FILE! };
-console.log(`Database: ${postgresUrl ? postgresUrl.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1****@") : target.url}`);
+const provider = serverUrl?.startsWith("postgres") ? "postgresql" : serverUrl ? "mysql" : "sqlite";
+const target = { provider, url: serverUrl ?? process.env.DATABASE_FILE! } as const;
+console.log(`Database: ${serverUrl ? serverUrl.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1****@") : target.url}`);
 const applied = await setUpAppDatabase(target);
 console.log(`Migrations applied: ${applied.length ? applied.join(", ") : "none needed"}\n`);
 
@@ -21,8 +22,8 @@ const { prisma } = await import("../examples/prisma.js");
 const { signUp } = await import("../examples/signup.js");
 const { chargeCard, generateReport, sendWelcomeEmail } = await import("../examples/tasks.js");
 
-// On a PostgreSQL of your own, only the demo's earlier rows are cleared (it is meant for a scratch database).
-if (postgresUrl) await prisma.taskResult.deleteMany({ where: { taskName: { in: [generateReport.name, chargeCard.name, sendWelcomeEmail.name] } } });
+// On a server of your own, only the demo's earlier rows are cleared (it is meant for a scratch database).
+if (serverUrl) await prisma.taskResult.deleteMany({ where: { taskName: { in: [generateReport.name, chargeCard.name, sendWelcomeEmail.name] } } });
 const stamp = Date.now();
 const ada = await signUp(`ada-${stamp}@example.com`);
 const grace = await signUp(`grace-${stamp}@example.com`);
@@ -82,7 +83,7 @@ const table = rows.map((row) => {
   };
 });
 console.table(table);
-console.log(`\nInspect the rows yourself: npx prisma studio --url "${postgresUrl ?? `file://${target.url}`}" (README, "Inspecting tasks in Prisma Studio").`);
+console.log(`\nInspect the rows yourself: npx prisma studio --url "${serverUrl ?? `file://${target.url}`}" (README, "Inspecting tasks in Prisma Studio").`);
 if (process.argv.includes("--dashboard")) {
   const { serveDashboard } = await import("../src/dashboard/cli.js");
   await serveDashboard({ port: 4310, host: "127.0.0.1", readOnly: false, token: undefined }, prisma);
