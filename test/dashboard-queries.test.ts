@@ -33,7 +33,7 @@ describe("id ranges of list filters", () => {
   });
 });
 
-describe.each<Provider>(["postgresql", "sqlite"])("the dashboard's task list on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("the dashboard's task list on %s", (provider) => {
   let prisma: TasksPrisma;
   let close: () => Promise<void>;
   let reports: string[];
@@ -95,5 +95,56 @@ describe.each<Provider>(["postgresql", "sqlite"])("the dashboard's task list on 
     expect(await list({ status: "FAILED", before: failed.next, limit: 25, scanLimit: 1 })).toEqual({ tasks: [], next: undefined, scanLimited: false });
     const cancelled = await list({ status: "CANCELLED", limit: 25, scanLimit: 1000 });
     expect(cancelled.tasks.map((task) => task.id)).toEqual([emails[1]]);
+  });
+});
+
+describe.each<Provider>(["postgresql", "sqlite", "mysql"])("the dashboard's other queries on %s", (provider) => {
+  test("count, backlog, recent activity, running tasks, detail and delete answer from the rows as they are", async () => {
+    const app = await dashboardApp(provider);
+    const { prisma } = app;
+    const dashboard = dashboardDialect(prisma);
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
+    const done = await prisma.$tasks.enqueue(sendEmail, { to: "ada@example.com" });
+    const later = await prisma.$tasks.enqueue(generateReport, { month: "2026-12" }, { runAfter: 3_600_000 });
+    const ready = await prisma.$tasks.enqueueMany(generateReport, [{ month: "2026-10" }, { month: "2026-11" }]);
+    // One task finishes COMPLETE by the hand of worker "w-done"; one is held RUNNING by worker "w-busy".
+    const [claimed] = await dialect.claimTasks(sql, { queues: ["emails"], backend: undefined, taskNames: [sendEmail.name], leaseMs: 60_000, limit: 1, workerId: "w-done" });
+    expect(claimed!.id).toBe(done.id);
+    await dialect.recordOutcomes(sql, "w-done", [{ id: done.id, attempt: 1, status: "COMPLETE", returnValue: { json: '"sent"', meta: null }, finishedAt: new Date() }]);
+    const [running] = await dialect.claimTasks(sql, { queues: ["reports"], backend: undefined, taskNames: [generateReport.name], leaseMs: 60_000, limit: 1, workerId: "w-busy" });
+
+    const counts = await dashboard.countTasks(sql);
+    expect(counts.map(({ queueName, status, count }) => ({ queueName, status, count })).sort((a, b) => a.queueName.localeCompare(b.queueName))).toEqual([
+      { queueName: "emails", status: "COMPLETE", count: 1 },
+      { queueName: "reports", status: "RUNNING", count: 1 },
+    ]);
+    const backlog = await dashboard.queueBacklog(sql, new Date());
+    expect(backlog.map(({ queueName, ready, scheduled }) => ({ queueName, ready, scheduled }))).toEqual([{ queueName: "reports", ready: 1, scheduled: 1 }]);
+    expect(backlog[0]!.oldestReadyAt).toBeInstanceOf(Date);
+
+    const activity = await dashboard.recentActivity(sql, new Date(Date.now() - 3_600_000));
+    expect(activity.perMinute.reduce((sum, minute) => sum + minute.complete, 0)).toBe(1);
+    expect(activity.perMinute.every((minute) => minute.minute.getUTCSeconds() === 0 && !Number.isNaN(minute.minute.getTime()))).toBe(true);
+    expect(activity.byTask).toEqual([{ taskName: sendEmail.name, complete: 1, failed: 0 }]);
+    expect(activity.workers.map(({ workerId, running, complete }) => ({ workerId, running, complete })).sort((a, b) => a.workerId.localeCompare(b.workerId))).toEqual([
+      { workerId: "w-busy", running: 1, complete: 0 },
+      { workerId: "w-done", running: 0, complete: 1 },
+    ]);
+    expect(activity.workers.every((worker) => !Number.isNaN(worker.lastSeenAt.getTime()))).toBe(true);
+
+    const [shown] = await dashboard.runningTasks(sql, 10);
+    expect(shown).toMatchObject({ id: running!.id, workerId: "w-busy", attempt: 1, cancelRequested: false });
+    expect(shown!.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+
+    const detail = await dashboard.taskDetail(sql, running!.id);
+    expect(detail).toMatchObject({ id: running!.id, status: "RUNNING", lockedBy: "w-busy" });
+    expect(detail!.heartbeatAt).toBeInstanceOf(Date);
+    expect(await dashboard.taskDetail(sql, later.id)).toMatchObject({ status: "NEW", heartbeatAt: null, leaseExpiresAt: null });
+
+    expect(await dashboard.deleteTask(sql, running!.id)).toBe("running");
+    expect(await dashboard.deleteTask(sql, later.id)).toBeUndefined();
+    expect(await dashboard.deleteTask(sql, later.id)).toBe("missing");
+    expect(ready.map((result) => result.id)).toContain(running!.id);
+    await app.close();
   });
 });

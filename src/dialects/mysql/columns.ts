@@ -36,3 +36,11 @@ export function jsonList(type = "VARCHAR(200)"): string {
 export function idsIn(count: number): string {
   return `id IN (${Array.from({ length: count }, () => "?").join(", ")})`;
 }
+
+/**
+ * The JSON path of the last element of the array in `column`, then `rest`. Written out from the array's length:
+ * MariaDB 10.11 answers NULL for `$[last]` on every row but the first that a statement reads.
+ */
+export function lastElement(column: string, rest = ""): string {
+  return `CONCAT('$[', JSON_LENGTH(${column}) - 1, ']${rest}')`;
+}

@@ -1,7 +1,7 @@
 // Leases on MySQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
 import type { RenewedLease, RescueCounts, SqlClient } from "../types.js";
 import { cancelledEntry } from "./cancel-entry.js";
-import { idsIn, jsonList } from "./columns.js";
+import { idsIn, jsonList, lastElement } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
@@ -81,7 +81,7 @@ SET finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE ? END,
     status = CASE WHEN cancel_requested_at IS NULL THEN 'NEW' ELSE 'CANCELLED' END,
     started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
     last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END,
-    attempts = attempts - 1, worker_ids = JSON_REMOVE(worker_ids, '$[last]'), locked_by = NULL,
+    attempts = attempts - 1, worker_ids = JSON_REMOVE(worker_ids, ${lastElement("worker_ids")}), locked_by = NULL,
     heartbeat_at = NULL, lease_expires_at = NULL
 WHERE status = 'RUNNING' AND locked_by = ? AND ${idsIn(count)}`;
 
