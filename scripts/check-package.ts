@@ -56,7 +56,7 @@ function pack(into: string): { tarball: string; size: number; unpackedSize: numb
     files: { path: string }[];
   }[];
   const paths = packed!.files.map((file) => file.path);
-  for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/testing.js", "dist/worker/bin.js", "prisma/schema.prisma", "prisma/sqlite/schema.prisma"]) {
+  for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/testing.js", "dist/worker/bin.js", "prisma/schema.prisma", "prisma/sqlite/schema.prisma", "prisma/mysql/schema.prisma", "prisma/mysql/migrations/migration_lock.toml"]) {
     if (!paths.includes(needed)) throw new CheckFailed(`the tarball has no ${needed}`);
   }
   const stray = paths.filter((path) => path.endsWith(".map") || /^(src|test|scripts|examples)\//.test(path));
