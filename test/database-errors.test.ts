@@ -141,3 +141,80 @@ describe("classifyDatabaseError on SQLite", () => {
     expect(errors.map(classifyDatabaseError)).toEqual(["refusal", "refusal", "fault"]);
   });
 });
+
+describe("classifyDatabaseError on MySQL (MariaDB), through Prisma's MariaDB adapter", () => {
+  let mysql: TestDatabase;
+  let prisma: ReturnType<typeof connect>;
+
+  beforeAll(async () => {
+    mysql = await createDatabase("mysql");
+    prisma = connect(mysql);
+    closers.push(() => prisma.$disconnect());
+    await prisma.$executeRawUnsafe("CREATE TABLE guarded (id INT PRIMARY KEY, value JSON, note VARCHAR(4))");
+    await prisma.$executeRawUnsafe(`CREATE TRIGGER refuse BEFORE UPDATE ON guarded FOR EACH ROW
+      BEGIN IF NEW.id = 3 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by a trigger'; END IF; END`);
+    await prisma.$executeRawUnsafe("INSERT INTO guarded VALUES (1, '{}', 'a')");
+  });
+
+  test("a trigger's SIGNAL, a duplicate key, invalid JSON and a value too long are refusals", async () => {
+    const errors = [
+      await errorOf(() => prisma.$executeRawUnsafe("UPDATE guarded SET id = 3")),
+      await errorOf(() => prisma.$executeRawUnsafe("INSERT INTO guarded VALUES (1, '{}', 'b')")),
+      await errorOf(() => prisma.$executeRawUnsafe("UPDATE guarded SET value = ?", "{not json")),
+      await errorOf(() => prisma.$executeRawUnsafe("UPDATE guarded SET note = ?", "far too long")),
+    ];
+    expect(errors.map(classifyDatabaseError)).toEqual(["refusal", "refusal", "refusal", "refusal"]);
+  });
+
+  test("a lock wait timeout and a killed connection are outages", async () => {
+    // Another transaction holds the row; this one gives up after a second.
+    const holder = connect(mysql);
+    closers.push(() => holder.$disconnect());
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holding = holder.$transaction(async (tx) => {
+      await tx.$queryRawUnsafe("SELECT id FROM guarded WHERE id = 1 FOR UPDATE");
+      locked();
+      await held;
+    }, { timeout: 30_000 });
+    await isLocked;
+    const waitTimeout = await errorOf(() =>
+      prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe("SET SESSION innodb_lock_wait_timeout = 1");
+        await tx.$executeRawUnsafe("UPDATE guarded SET note = 'c' WHERE id = 1");
+      }),
+    );
+    release();
+    await holding;
+
+    // A connection the server kills under a running statement.
+    const victim = connect(mysql);
+    closers.push(() => victim.$disconnect());
+    const killed = await errorOf(() =>
+      victim.$transaction(async (tx) => {
+        const [{ id }] = await tx.$queryRawUnsafe<{ id: bigint }[]>("SELECT CONNECTION_ID() AS id");
+        const running = tx.$queryRawUnsafe("SELECT SLEEP(5)");
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await prisma.$executeRawUnsafe(`KILL ${Number(id)}`);
+        await running;
+      }),
+    );
+    // Prisma reports the dead connection as MariaDB's 1927 or as the driver's EPIPE (by timing), whose shape is a SQLSTATE's.
+    expect(classifyDatabaseError(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }))).toBe("outage");
+    expect([waitTimeout, killed].map(classifyDatabaseError)).toEqual(["outage", "outage"]);
+  });
+
+  test("a server nobody listens for is an outage; a missing table and a syntax error are faults", async () => {
+    const port = await freePort();
+    const nowhere = connect({ provider: "mysql", url: `mysql://root:tasks@127.0.0.1:${port}/nowhere?connectTimeout=1000&acquireTimeout=2000` });
+    closers.push(() => nowhere.$disconnect());
+    const errors = [
+      await errorOf(() => nowhere.$queryRawUnsafe("SELECT 1")),
+      await errorOf(() => prisma.$executeRawUnsafe("UPDATE no_such_table SET id = 2")),
+      await errorOf(() => prisma.$executeRawUnsafe("UPDATE guarded SET")),
+    ];
+    expect(errors.map(classifyDatabaseError)).toEqual(["outage", "fault", "fault"]);
+  }, 60_000);
+});

@@ -32,6 +32,15 @@ const OUTAGE_CLASSES = new Set([
 ]);
 const OUTAGE_CODES = new Set(["55P03" /* lock not available */, "58000" /* system error */, "58030" /* I/O error */]);
 
+/**
+ * MySQL and MariaDB error numbers, for errors whose SQLSTATE (HY000, "general error") does not tell: a server or
+ * connection unavailable for now (lock wait timeout, deadlock, too many connections, shutdown, a killed or lost
+ * connection, the client's pool timing out) ...
+ */
+const MYSQL_OUTAGES = new Set(["1040", "1053", "1203", "1205", "1213", "1317", "1927", "2002", "2003", "2006", "2013", "3024", "4031", "45028"]);
+/** ... and the statement's data refused (a CHECK constraint such as MariaDB's JSON check, a trigger's SIGNAL). */
+const MYSQL_REFUSALS = new Set(["1048", "1062", "1264", "1292", "1366", "1406", "1644", "3140", "3819", "4025"]);
+
 /** SQLite result codes (with their extended forms) that refuse the statement's data. */
 const SQLITE_REFUSALS = /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/;
 /** SQLite result codes of a database that is busy or unavailable for now. */
@@ -61,6 +70,8 @@ interface AdapterCause {
   originalCode?: unknown;
   code?: unknown;
   kind?: unknown;
+  /** The SQLSTATE that @prisma/adapter-mariadb passes along with a MySQL error number. */
+  state?: unknown;
 }
 
 /** Driver adapter error kinds of an unavailable database. */
@@ -81,11 +92,32 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/**
+ * A MySQL or MariaDB error number: four digits, or the mariadb driver's own 45xxx (PostgreSQL has no SQLSTATE class 45).
+ * Its SQLSTATE, when it is not the general HY000, says as much as PostgreSQL's.
+ */
+function classifyMysqlError(errno: string, state: unknown): DatabaseErrorKind {
+  if (typeof state === "string" && /^[0-9A-Z]{5}$/.test(state) && state !== "HY000") {
+    const sqlClass = state.slice(0, 2);
+    // 45000: a SIGNAL raised by a trigger or routine, as PL/pgSQL's RAISE.
+    if (REFUSAL_CLASSES.has(sqlClass) || sqlClass === "45") return "refusal";
+    if (OUTAGE_CLASSES.has(sqlClass)) return "outage";
+  }
+  if (MYSQL_OUTAGES.has(errno)) return "outage";
+  if (MYSQL_REFUSALS.has(errno)) return "refusal";
+  return "fault";
+}
+
 export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
   if (error instanceof StatementTimeout) return "outage";
   const code = codeOf(error);
   if (code !== undefined) {
-    if (code.startsWith("SQLITE_")) {
+    // Before SQLSTATEs: EPIPE, say, has the shape of one.
+    if (NETWORK_CODES.has(code)) return "outage";
+    if (/^(\d{4}|45\d{3})$/.test(code)) {
+      const kind = classifyMysqlError(code, adapterCause(error)?.state);
+      if (kind !== "fault") return kind;
+    } else if (code.startsWith("SQLITE_")) {
       if (SQLITE_REFUSALS.test(code)) return "refusal";
       if (SQLITE_OUTAGES.test(code)) return "outage";
     } else if (/^[0-9A-Z]{5}$/.test(code)) {
@@ -93,8 +125,6 @@ export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
       if (REFUSAL_CLASSES.has(sqlClass)) return "refusal";
       if (OUTAGE_CLASSES.has(sqlClass) || OUTAGE_CODES.has(code)) return "outage";
       return "fault";
-    } else if (NETWORK_CODES.has(code)) {
-      return "outage";
     }
   }
   const kind = adapterCause(error)?.kind;
@@ -122,9 +152,9 @@ export function withTimeout<T>(statement: Promise<T>, timeoutMs: number, what: s
 
 /**
  * Whether the database refused a write for a unique index: a key or slot that another transaction took between a
- * statement's check and its write (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE).
+ * statement's check and its write (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE, MySQL 1062).
  */
 export function isUniqueViolation(error: unknown): boolean {
   const code = codeOf(error);
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "2067";
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "2067" || code === "1062";
 }
