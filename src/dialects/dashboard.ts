@@ -271,3 +271,49 @@ export function listPageFrom(rows: ListedTask[], lastScanned: string | undefined
   if (rows.length > request.limit) return { tasks, next: tasks.at(-1)!.id, scanLimited: false };
   return { tasks, next: lastScanned, scanLimited: lastScanned !== undefined };
 }
+
+/** A running task as the running-tasks queries select it; numbers and times as either driver returns them. */
+export interface RunningRow {
+  id: string;
+  task_name: string;
+  queue_name: string;
+  locked_by: string | null;
+  attempts: number | bigint;
+  max_attempts: number | bigint;
+  last_attempted_at: Date | string | null;
+  lease_expires_at: Date | string | null;
+  /** A comparison's answer: 0 or 1 on SQLite and MySQL. */
+  cancel_requested: number | bigint | boolean;
+}
+
+/** `date` reads the database's times (SQLite's text, MySQL's DATETIME). */
+export function runningTaskFrom(row: RunningRow, date: (value: Date | string) => Date): RunningTask {
+  return {
+    id: String(row.id),
+    taskName: row.task_name,
+    queueName: row.queue_name,
+    workerId: row.locked_by,
+    attempt: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    attemptStartedAt: row.last_attempted_at === null ? null : date(row.last_attempted_at),
+    leaseExpiresAt: row.lease_expires_at === null ? null : date(row.lease_expires_at),
+    cancelRequested: Number(row.cancel_requested) === 1,
+  };
+}
+
+/** A queue's backlog as the backlog queries select it. */
+export interface BacklogRow {
+  queue_name: string;
+  ready: number | bigint;
+  scheduled: number | bigint;
+  oldest_ready_at: Date | string | null;
+}
+
+export function backlogFrom(row: BacklogRow, date: (value: Date | string) => Date): QueueBacklog {
+  return {
+    queueName: row.queue_name,
+    ready: Number(row.ready),
+    scheduled: Number(row.scheduled),
+    oldestReadyAt: row.oldest_ready_at === null ? null : date(row.oldest_ready_at),
+  };
+}

@@ -1,5 +1,5 @@
 // The dashboard's ready backlog on MySQL: NEW tasks per queue, due or scheduled, and the oldest due one.
-import type { QueueBacklog } from "../dashboard.js";
+import { backlogFrom, type BacklogRow, type QueueBacklog } from "../dashboard.js";
 import type { SqlClient } from "../types.js";
 import { fromMysqlTime, mysqlTime } from "./time.js";
 
@@ -11,20 +11,9 @@ SELECT queue_name,
 FROM task_results WHERE status = 'NEW'
 GROUP BY queue_name ORDER BY queue_name`;
 
-interface Row {
-  queue_name: string;
-  ready: number | bigint;
-  scheduled: number | bigint;
-  oldest_ready_at: Date | string | null;
-}
-
 export async function queueBacklog(client: SqlClient, now: Date): Promise<QueueBacklog[]> {
   const time = mysqlTime(now);
-  const rows = await client.$queryRawUnsafe<Row[]>(QUEUE_BACKLOG, time, time, time);
-  return rows.map((row) => ({
-    queueName: row.queue_name,
-    ready: Number(row.ready),
-    scheduled: Number(row.scheduled),
-    oldestReadyAt: row.oldest_ready_at === null ? null : fromMysqlTime(row.oldest_ready_at),
-  }));
+  // The adapter binds positional parameters only: the time once per placeholder.
+  const rows = await client.$queryRawUnsafe<BacklogRow[]>(QUEUE_BACKLOG, time, time, time);
+  return rows.map((row) => backlogFrom(row, fromMysqlTime));
 }

@@ -1,5 +1,5 @@
 // The dashboard's running tasks on SQLite, longest-running first, with their holder and lease.
-import type { RunningTask } from "../dashboard.js";
+import { runningTaskFrom, type RunningRow, type RunningTask } from "../dashboard.js";
 import type { SqlClient } from "../types.js";
 
 const RUNNING_TASKS = `
@@ -8,31 +8,7 @@ SELECT id, task_name, queue_name, locked_by, attempts, max_attempts, last_attemp
 FROM task_results WHERE status = 'RUNNING'
 ORDER BY last_attempted_at, id LIMIT ?`;
 
-interface Row {
-  id: string;
-  task_name: string;
-  queue_name: string;
-  locked_by: string | null;
-  attempts: number | bigint;
-  max_attempts: number | bigint;
-  last_attempted_at: string | null;
-  lease_expires_at: string | null;
-  cancel_requested: number | bigint;
-}
-
-const date = (text: string | null) => (text === null ? null : new Date(text));
-
 export async function runningTasks(client: SqlClient, limit: number): Promise<RunningTask[]> {
-  const rows = await client.$queryRawUnsafe<Row[]>(RUNNING_TASKS, limit);
-  return rows.map((row) => ({
-    id: row.id,
-    taskName: row.task_name,
-    queueName: row.queue_name,
-    workerId: row.locked_by,
-    attempt: Number(row.attempts),
-    maxAttempts: Number(row.max_attempts),
-    attemptStartedAt: date(row.last_attempted_at),
-    leaseExpiresAt: date(row.lease_expires_at),
-    cancelRequested: Number(row.cancel_requested) === 1,
-  }));
+  const rows = await client.$queryRawUnsafe<RunningRow[]>(RUNNING_TASKS, limit);
+  return rows.map((row) => runningTaskFrom(row, (value) => new Date(value)));
 }
