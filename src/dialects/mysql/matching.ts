@@ -1,29 +1,15 @@
 // The tasks a bulk cancel or retry selects on MySQL, and the ids its dry run reports.
-import { sinceField } from "../../control.js";
+import { filterCondition, type PlaceholderSql } from "../filter-condition.js";
 import type { BackendTaskFilter, SqlClient } from "../types.js";
 import { idsIn, jsonList } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
-const SINCE_COLUMNS = { enqueuedAt: "enqueued_at", lastAttemptedAt: "last_attempted_at", finishedAt: "finished_at" } as const;
+const SQL: PlaceholderSql = { time: mysqlTime, idInJson: `id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS ids)` };
 
 /** The filter as a condition on task_results, with its parameters in the order of their placeholders. */
 export function matching(filter: BackendTaskFilter): { condition: string; params: unknown[] } {
-  // The status is written as a literal (checkFilter allowed only a TaskStatus), as on the other databases.
-  const conditions = [`status = '${filter.status}'`, "backend = ?"];
-  const params: unknown[] = [filter.backend];
-  const add = (condition: string, value: unknown) => {
-    conditions.push(condition);
-    params.push(value);
-  };
-  // A running task whose cancel is already recorded is not selected again: a bulk cancel's batches come to an end.
-  if (filter.status === "RUNNING") conditions.push("cancel_requested_at IS NULL");
-  if (filter.taskName !== undefined) add("task_name = ?", filter.taskName);
-  if (filter.queueName !== undefined) add("queue_name = ?", filter.queueName);
-  if (filter.since !== undefined) add(`${SINCE_COLUMNS[sinceField(filter.status)]} >= ?`, mysqlTime(filter.since));
-  if (filter.ids !== undefined) add(`id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS ids)`, JSON.stringify(filter.ids));
-  if (filter.after !== undefined) add("id > ?", filter.after);
-  return { condition: conditions.join(" AND "), params };
+  return filterCondition(filter, SQL);
 }
 
 export async function matchingTasks(client: SqlClient, filter: BackendTaskFilter, after: string | undefined, limit: number): Promise<string[]> {
