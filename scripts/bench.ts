@@ -324,7 +324,7 @@ function printMysqlNote(): void {
   for (const line of lines) console.log(line);
   console.log(
     "  MySQL's idle workers poll (no NOTIFY), so its latency follows --interval; each claim is an interactive transaction " +
-      "(BEGIN, SELECT ... FOR UPDATE SKIP LOCKED, UPDATE, COMMIT) where PostgreSQL's is one statement.",
+      "(SET TRANSACTION ISOLATION LEVEL, BEGIN, SELECT ... FOR UPDATE SKIP LOCKED, UPDATE, COMMIT) where PostgreSQL's is one statement.",
   );
 }
 
