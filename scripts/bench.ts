@@ -10,7 +10,8 @@
 //
 // Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
 // (fsync and synchronous_commit on); MariaDB as scripts/db/mariadb.ts starts it (innodb_flush_log_at_trx_commit=2),
-// always a private one: MYSQL_URL is not used, as DATABASE_URL is not. Worker processes are stopped at the end, on errors and on Ctrl-C.
+// always a private one: MYSQL_URL is not used, as DATABASE_URL is not. Worker processes and both servers are stopped
+// at the end, on errors and on Ctrl-C.
 import { parseArgs } from "node:util";
 import { startMysql, type MysqlServer } from "./db/mariadb.js";
 import { startPostgres, type PostgresServer } from "./db/postgres.js";
