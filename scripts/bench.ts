@@ -1,14 +1,19 @@
-// `npm run bench`: prisma-tasks against graphile-worker and pg-boss on one embedded PostgreSQL, side by side.
+// `npm run bench`: prisma-tasks against graphile-worker and pg-boss on one embedded PostgreSQL, side by side; and
+// prisma-tasks on a private MariaDB (prisma-tasks-mysql), beside its PostgreSQL figures.
 //
 //   npm run bench                      full run: 3 runs of each figure, median (min–max); about 15–25 minutes
 //   npm run bench -- --quick           smaller n, one run each; under 2 minutes
 //   npm run bench -- --only prisma-tasks,pg-boss --measure drain,latency --runs 1
 //   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
 //   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with OpenTelemetry off, then with the SDK on
+//   npm run bench -- --only prisma-tasks,prisma-tasks-mysql         prisma-tasks on PostgreSQL and on MySQL
 //
 // Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
-// (fsync and synchronous_commit on). Worker processes are stopped at the end, on errors and on Ctrl-C.
+// (fsync and synchronous_commit on); MariaDB as scripts/db/mariadb.ts starts it (innodb_flush_log_at_trx_commit=2),
+// always a private one: MYSQL_URL is not used, as DATABASE_URL is not. Worker processes and both servers are stopped
+// at the end, on errors and on Ctrl-C.
 import { parseArgs } from "node:util";
+import { startMysql, type MysqlServer } from "./db/mariadb.js";
 import { startPostgres, type PostgresServer } from "./db/postgres.js";
 import { graphilePeer } from "./bench/peers/graphile.js";
 import { pgbossPeer } from "./bench/peers/pgboss.js";
@@ -20,6 +25,8 @@ import {
   drainWithSettings,
   enqueueInTransaction,
   enqueueKeyed,
+  measureLatency as latencyAtInterval,
+  prismaTasksMysqlPeer,
   prismaTasksPeer,
 } from "./bench/prisma-tasks.js";
 import { cell, median, percentile, ratio, table, type Runs } from "./bench/report.js";
@@ -40,7 +47,7 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   console.log(
-    "Usage: npm run bench -- [--quick] [--only prisma-tasks,graphile-worker,pg-boss] " +
+    "Usage: npm run bench -- [--quick] [--only prisma-tasks,prisma-tasks-mysql,graphile-worker,pg-boss] " +
       `[--measure ${MEASUREMENTS.join(",")}] [--runs N] [--tune]`,
   );
   process.exit(0);
@@ -53,8 +60,12 @@ const size = quick
 const runs = flags.runs ? Number(flags.runs) : quick ? 1 : 3;
 /** Per-second schedules configured in the drain that measures the scheduler's cost. */
 const DRAIN_SCHEDULES = 10;
+/** The shorter polling interval (seconds) of the second latency figure: what MySQL's polling workers can be set to. */
+const FAST_INTERVAL = 0.1;
 
-const allPeers = [prismaTasksPeer, graphilePeer, pgbossPeer];
+const allPeers = [prismaTasksPeer, prismaTasksMysqlPeer, graphilePeer, pgbossPeer];
+/** prisma-tasks on PostgreSQL and on MySQL: the peers compared with the others, and with each other. */
+const ourPeers: readonly QueuePeer[] = [prismaTasksPeer, prismaTasksMysqlPeer];
 const only = flags.only?.split(",").map((name) => name.trim());
 const peers = only ? allPeers.filter((peer) => only.includes(peer.name)) : allPeers;
 const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS) as Measurement[];
@@ -73,11 +84,13 @@ function record(row: string, peer: string, value: number): void {
 const timeCapped = new Set<string>();
 
 let server: PostgresServer | undefined;
+let mysqlServer: MysqlServer | undefined;
 let databases = 0;
 
 /** A new database with the library's schema: no measurement sees another's rows, dead tuples or bloat. */
 async function freshDatabase(peer: QueuePeer): Promise<string> {
-  const url = await server!.createDatabase(`bench_${peer.name.replace(/\W/g, "_")}_${databases++}`);
+  const name = `bench_${peer.name.replace(/\W/g, "_")}_${databases++}`;
+  const url = await (peer === prismaTasksMysqlPeer ? mysqlServer! : server!).createDatabase(name);
   await peer.install(url);
   return url;
 }
@@ -88,15 +101,20 @@ function progress(message: string): void {
 
 async function measureDrain(peer: QueuePeer): Promise<void> {
   const n = size.drain;
-  // Concurrency 10, otherwise defaults; the bulk enqueue that fills the table is the bulk-enqueue figure.
-  let url = await freshDatabase(peer);
-  record("enqueue-bulk", peer.name, await peer.enqueueBulk(url, n));
-  const c10 = await peer.drain(url, n, { processes: 1, concurrency: 10, maxMs: size.windowMs });
-  if (c10.completed < n) timeCapped.add(`drain-c10/${peer.name}`);
-  record("drain-c10", peer.name, c10.perSecond);
+  let url: string;
+  // Concurrency 10, otherwise defaults, against the peers; not on MySQL, whose drains are slower and compared with
+  // prisma-tasks' own at its best settings. The bulk enqueue that fills the first table is the bulk-enqueue figure.
+  if (peer !== prismaTasksMysqlPeer) {
+    url = await freshDatabase(peer);
+    record("enqueue-bulk", peer.name, await peer.enqueueBulk(url, n));
+    const c10 = await peer.drain(url, n, { processes: 1, concurrency: 10, maxMs: size.windowMs });
+    if (c10.completed < n) timeCapped.add(`drain-c10/${peer.name}`);
+    record("drain-c10", peer.name, c10.perSecond);
+  }
 
   url = await freshDatabase(peer);
-  await peer.enqueueBulk(url, n);
+  const bulk = await peer.enqueueBulk(url, n);
+  if (peer === prismaTasksMysqlPeer) record("enqueue-bulk", peer.name, bulk);
   const best = await peer.drain(url, n, { processes: 1, concurrency: "best", maxMs: size.windowMs });
   if (best.completed < n) timeCapped.add(`drain-best/${peer.name}`);
   record("drain-best", peer.name, best.perSecond);
@@ -139,6 +157,10 @@ async function measureLatency(peer: QueuePeer): Promise<void> {
   const url = await freshDatabase(peer);
   const samples = await peer.latency(url, size.latency, size.gapMs);
   for (const p of [50, 95, 99]) record(`latency-p${p}`, peer.name, percentile(samples, p));
+  if (!ourPeers.includes(peer)) return;
+  // MySQL's idle workers poll, so its latency is the interval's: the same figures with a shorter one.
+  const fast = await latencyAtInterval(await freshDatabase(peer), size.latency, size.gapMs, FAST_INTERVAL);
+  for (const p of [50, 99]) record(`latency-fast-p${p}`, peer.name, percentile(fast, p));
 }
 
 async function measureBacklog(peer: QueuePeer): Promise<void> {
@@ -227,21 +249,26 @@ function printReport(): void {
     ["latency-p50", "latency enqueue → start, p50 (ms, lower is better)"],
     ["latency-p95", "latency enqueue → start, p95 (ms)"],
     ["latency-p99", "latency enqueue → start, p99 (ms)"],
+    ["latency-fast-p50", `  p50 with --interval ${FAST_INTERVAL} (ms)`],
+    ["latency-fast-p99", `  p99 with --interval ${FAST_INTERVAL} (ms)`],
     ["rss", "worker peak RSS, best settings (MB, lower is better)"],
     ["drain-otel-off", "drain, best settings, OpenTelemetry off (tasks/s)"],
     ["drain-otel-on", "  same round, OpenTelemetry SDK on (tasks/s)"],
     ["otel-ratio", "  on / off (1.00 = no cost)"],
   ];
   const ours = prismaTasksPeer.name;
-  const others = peers.filter((peer) => peer !== prismaTasksPeer);
+  const others = peers.filter((peer) => !ourPeers.includes(peer));
+  const bothDatabases = peers.includes(prismaTasksPeer) && peers.includes(prismaTasksMysqlPeer);
   const header = ["", ...peers.map((peer) => `${peer.name} ${peer.version}`)];
   if (peers.includes(prismaTasksPeer)) header.push(...others.map((peer) => `pt / ${peer.name}`));
+  if (bothDatabases) header.push("MySQL / PostgreSQL");
   const body = rows
     .filter(([key]) => results.has(key))
     .map(([key, label]) => {
       const byPeer = results.get(key)!;
       const cells = peers.map((peer) => cell(byPeer.get(peer.name), timeCapped.has(`${key}/${peer.name}`) ? " †" : ""));
       const ratios = peers.includes(prismaTasksPeer) ? others.map((peer) => ratio(byPeer.get(ours), byPeer.get(peer.name))) : [];
+      if (bothDatabases) ratios.push(ratio(byPeer.get(prismaTasksMysqlPeer.name), byPeer.get(ours)));
       return [label, ...cells, ...ratios];
     });
   const sizes =
@@ -252,6 +279,7 @@ function printReport(): void {
   if (timeCapped.size > 0) console.log(`\n† did not finish within ${size.windowMs / 1000} s: the rate over that window`);
   console.log("\nSettings:");
   for (const peer of peers) console.log(`  ${peer.name}: ${peer.settings}`);
+  if (mysqlServer) console.log(`  MySQL server: ${mysqlServer.version} (scripts/db/mariadb.ts, innodb_flush_log_at_trx_commit=2)`);
   const create = results.get("create")?.get(ours);
   const enqueue = results.get("enqueue-single")?.get(ours);
   if (create && enqueue) {
@@ -266,6 +294,39 @@ function printReport(): void {
   if (keyed && enqueue) {
     console.log(`prisma-tasks single enqueue with a unique key runs at ${(median(keyed) / median(enqueue)).toFixed(2)}x the rate of one without.`);
   }
+  printMysqlNote();
+}
+
+/** The closing note on MySQL: its figures beside PostgreSQL's from this run (medians), and the ratio. */
+function printMysqlNote(): void {
+  const mysql = prismaTasksMysqlPeer.name;
+  const figures: [key: string, what: string, unit: string][] = [
+    ["drain-best", "drain, 1 process", "tasks/s"],
+    ["drain-4p", "drain, 4 processes", "tasks/s"],
+    ["drain-backlog", `drain with ${size.backlog.toLocaleString("en-US")} finished rows`, "tasks/s"],
+    ["backlog-slowdown", "  backlog / empty", ""],
+    ["enqueue-bulk", "bulk enqueue", "tasks/s"],
+    ["enqueue-single", "single enqueue", "tasks/s"],
+    ["latency-p50", "latency p50, --interval 1", "ms"],
+    ["latency-p99", "latency p99, --interval 1", "ms"],
+    ["latency-fast-p50", `latency p50, --interval ${FAST_INTERVAL}`, "ms"],
+    ["latency-fast-p99", `latency p99, --interval ${FAST_INTERVAL}`, "ms"],
+  ];
+  const lines = figures
+    .filter(([key]) => results.get(key)?.has(mysql))
+    .map(([key, what, unit]) => {
+      const mine = results.get(key)!.get(mysql)!;
+      const postgres = results.get(key)!.get(prismaTasksPeer.name);
+      const beside = postgres ? ` vs ${cell(postgres)} on PostgreSQL: ${ratio(mine, postgres)}` : "";
+      return `  ${what}: ${cell(mine)}${unit && ` ${unit}`}${beside}`;
+    });
+  if (lines.length === 0) return;
+  console.log(`\nprisma-tasks on MySQL (${mysqlServer?.version ?? "MySQL"}), this run, MySQL / PostgreSQL:`);
+  for (const line of lines) console.log(line);
+  console.log(
+    "  MySQL's idle workers poll (no NOTIFY), so its latency follows --interval; each claim is an interactive transaction " +
+      "(SET TRANSACTION ISOLATION LEVEL, BEGIN, SELECT ... FOR UPDATE SKIP LOCKED, UPDATE, COMMIT) where PostgreSQL's is one statement.",
+  );
 }
 
 /** Set once shutdown begins: on Ctrl-C, SIGTERM, or when the run ends. */
@@ -274,13 +335,14 @@ function shutdown(): Promise<void> {
   stopping ??= (async () => {
     await killWorkers();
     await server?.stop();
+    await mysqlServer?.stop();
   })();
   return stopping;
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
-    process.stderr.write(`\nbench: ${signal}: stopping worker processes and PostgreSQL\n`);
+    process.stderr.write(`\nbench: ${signal}: stopping worker processes and the database servers\n`);
     void shutdown().finally(() => process.exit(130));
   });
 }
@@ -290,6 +352,10 @@ let exitCode = 0;
 try {
   progress("starting PostgreSQL (embedded, default settings: fsync on)");
   server = await startPostgres({ useDatabaseUrl: false });
+  if (peers.includes(prismaTasksMysqlPeer)) {
+    progress("starting MariaDB (private, scripts/db/mariadb.ts)");
+    mysqlServer = await startMysql({ useMysqlUrl: false });
+  }
   if (flags.tune) {
     await tune();
   } else {

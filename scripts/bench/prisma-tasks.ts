@@ -1,16 +1,16 @@
-// prisma-tasks as a benchmark peer: the real tasks-worker CLI for drains, the extended client for enqueues.
+// prisma-tasks as a benchmark peer, on PostgreSQL and on MySQL: the real tasks-worker CLI for drains, the extended
+// client for enqueues.
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
-import { PrismaClient } from "../../generated/postgresql/client.js";
 import { Worker, withTasks } from "../../src/index.js";
 import { applyMigrations } from "../db/migrations.js";
-import { drainResult, runWorkers, sleep, withClient, withTimeout } from "./peers/common.js";
+import { connect, type BenchProvider } from "./client.js";
+import { drainResult, runWorkers, sleep, withTimeout } from "./peers/common.js";
 import type { DrainOptions, QueuePeer } from "./peers/types.js";
+import { withTaskTable } from "./task-table.js";
 import { benchTasks, keyedNoop, latency, latencySink, noop } from "./tasks.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -44,10 +44,6 @@ export interface WorkerSettings {
 
 const BULK_CHUNK = 10_000;
 
-function connect(url: string) {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
-}
-
 function connectWithTasks(url: string) {
   return connect(url).$extends(withTasks({ tasks: benchTasks }));
 }
@@ -71,16 +67,6 @@ async function rate(n: number, op: (i: number) => Promise<unknown>): Promise<num
   return n / ((performance.now() - t0) / 1000);
 }
 
-// Both counts go through partial indexes (ready and lease), so polling stays cheap with a million finished rows.
-const countQueued = (client: pg.Client) =>
-  client.query<{ n: number }>(`select count(*) as n from task_results where status = 'NEW'`).then((r) => Number(r.rows[0]!.n));
-const countUnfinished = (client: pg.Client) =>
-  client
-    .query<{ n: number }>(
-      `select (select count(*) from task_results where status = 'NEW') + (select count(*) from task_results where status = 'RUNNING') as n`,
-    )
-    .then((r) => Number(r.rows[0]!.n));
-
 function cliArgs(settings: WorkerSettings): string[] {
   // Warnings and errors only, as the peers' workers log (graphile-worker's info line per job is silenced likewise).
   const args = ["--config", CONFIG, "--concurrency", String(settings.concurrency), "--no-startup-delay", "--log-level", "warn"];
@@ -91,8 +77,8 @@ function cliArgs(settings: WorkerSettings): string[] {
 /** Drains n queued no-op tasks with `processes` compiled tasks-worker processes. */
 export async function drainWithSettings(url: string, n: number, processes: number, settings: WorkerSettings, maxMs?: number) {
   compileWorker();
-  return withClient(url, async (client) => {
-    const before = await countUnfinished(client);
+  return withTaskTable(url, async (table) => {
+    const before = await table.unfinished();
     if (before < n) throw new Error(`prisma-tasks drain: only ${before} tasks queued, expected >= ${n}`);
     const target = before - n;
     return runWorkers({
@@ -114,8 +100,8 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
       maxMs,
       // As the peers poll: tasks still queued while there are any (one count), the exact remainder after that.
       remaining: async (exact) => {
-        const queued = exact ? 0 : await countQueued(client);
-        return queued > target ? queued - target : (await countUnfinished(client)) - target;
+        const queued = exact ? 0 : await table.queued();
+        return queued > target ? queued - target : (await table.unfinished()) - target;
       },
     });
   });
@@ -125,81 +111,90 @@ function settingsFor(concurrency: DrainOptions["concurrency"]): WorkerSettings {
   return concurrency === "best" ? PRISMA_TASKS_BEST : { concurrency };
 }
 
-export const prismaTasksPeer: QueuePeer = {
-  name: "prisma-tasks",
-  version: JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version as string,
-  settings:
-    `best: --concurrency ${PRISMA_TASKS_BEST.concurrency} --prefetch ${PRISMA_TASKS_BEST.prefetch}; numeric concurrency = ` +
-    `--concurrency N with the default prefetch (= N); tasks-worker CLI compiled to JavaScript (tsc, like a deployed app), --log-level warn; ` +
-    `LISTEN/NOTIFY wake-ups, --interval 1 (default); bulk enqueue = $tasks.enqueueMany in chunks of ${BULK_CHUNK}`,
-
-  async install(url) {
-    await applyMigrations({ provider: "postgresql", url });
-  },
-
-  async enqueueBulk(url, n) {
-    return withPrisma(connectWithTasks(url), async (prisma) => {
-      const t0 = performance.now();
-      for (let done = 0; done < n; done += BULK_CHUNK) {
-        const size = Math.min(BULK_CHUNK, n - done);
-        await prisma.$tasks.enqueueMany(noop, Array.from({ length: size }, () => undefined));
+/**
+ * Enqueues n `bench.latency` tasks gapMs apart to an idle worker in this process; each one's ms from enqueue to start.
+ * `interval`: the worker's polling interval in seconds (the library's default, 1, when absent).
+ */
+export async function measureLatency(url: string, n: number, gapMs: number, interval?: number): Promise<number[]> {
+  const samples: number[] = [];
+  let resolveAll!: () => void;
+  const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
+  latencySink.record = (delayMs) => {
+    samples.push(delayMs);
+    if (samples.length >= n) resolveAll();
+  };
+  // The worker in this process with its own client, as the peers run theirs; a separate producer client.
+  const workerClient = connectWithTasks(url);
+  const worker = new Worker({ prisma: workerClient, ...PRISMA_TASKS_BEST, interval, startupDelay: false });
+  const running = worker.run();
+  try {
+    await withPrisma(connectWithTasks(url), async (producer) => {
+      await sleep(200); // let the worker go idle (LISTEN established on PostgreSQL)
+      for (let i = 0; i < n; i++) {
+        await producer.$tasks.enqueue(latency, { t: Date.now() });
+        if (gapMs > 0) await sleep(gapMs);
       }
-      return n / ((performance.now() - t0) / 1000);
     });
-  },
+    await withTimeout(allDone, 30_000, () => `prisma-tasks latency: only ${samples.length}/${n} tasks ran`);
+    return samples.slice(0, n);
+  } finally {
+    await worker.stop();
+    await running;
+    await workerClient.$disconnect();
+    latencySink.record = undefined;
+  }
+}
 
-  async enqueueSingle(url, n) {
-    return withPrisma(connectWithTasks(url), (prisma) => rate(n, () => prisma.$tasks.enqueue(noop)));
-  },
+const VERSION = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version as string;
 
-  async drain(url, n, { processes, concurrency, maxMs }) {
-    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs));
-  },
-
-  async latency(url, n, gapMs) {
-    const samples: number[] = [];
-    let resolveAll!: () => void;
-    const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
-    latencySink.record = (delayMs) => {
-      samples.push(delayMs);
-      if (samples.length >= n) resolveAll();
-    };
-    // The worker in this process with its own client, as the peers run theirs; a separate producer client.
-    const workerClient = connectWithTasks(url);
-    const worker = new Worker({ prisma: workerClient, ...PRISMA_TASKS_BEST, startupDelay: false });
-    const running = worker.run();
-    try {
-      await withPrisma(connectWithTasks(url), async (producer) => {
-        await sleep(200); // let the worker go idle (LISTEN established)
-        for (let i = 0; i < n; i++) {
-          await producer.$tasks.enqueue(latency, { t: Date.now() });
-          if (gapMs > 0) await sleep(gapMs);
-        }
-      });
-      await withTimeout(allDone, 30_000, () => `prisma-tasks latency: only ${samples.length}/${n} tasks ran`);
-      return samples.slice(0, n);
-    } finally {
-      await worker.stop();
-      await running;
-      await workerClient.$disconnect();
-      latencySink.record = undefined;
-    }
-  },
-
-  async seedFinished(url, n) {
-    await withClient(url, async (client) => {
-      await client.query(
-        `insert into task_results (id, task_name, status, args, args_meta, started_at, finished_at, last_attempted_at,
-                                   attempts, worker_ids, return_value, return_value_meta)
-         select gen_random_uuid(), $1, 'COMPLETE', 'null'::jsonb, '{"values":["undefined"]}'::jsonb, now(), now(), now(),
-                1, '["worker-backlog"]'::jsonb, 'null'::jsonb, '{"values":["undefined"]}'::jsonb
-         from generate_series(1, $2)`,
-        [noop.name, n],
-      );
-      await client.query("analyze task_results");
-    });
-  },
+const WAKE_UPS: Record<BenchProvider, string> = {
+  postgresql: "LISTEN/NOTIFY wake-ups, --interval 1 (default)",
+  mysql: "no NOTIFY on MySQL: idle workers poll every --interval 1 s (default)",
 };
+
+/** prisma-tasks on one database: PostgreSQL (`prisma-tasks`) or MySQL (`prisma-tasks-mysql`). */
+function prismaTasksOn(provider: BenchProvider, name: string): QueuePeer {
+  return {
+    name,
+    version: VERSION,
+    settings:
+      `best: --concurrency ${PRISMA_TASKS_BEST.concurrency} --prefetch ${PRISMA_TASKS_BEST.prefetch}; numeric concurrency = ` +
+      `--concurrency N with the default prefetch (= N); tasks-worker CLI compiled to JavaScript (tsc, like a deployed app), --log-level warn; ` +
+      `${WAKE_UPS[provider]}; bulk enqueue = $tasks.enqueueMany in chunks of ${BULK_CHUNK}`,
+
+    async install(url) {
+      await applyMigrations({ provider, url });
+    },
+
+    async enqueueBulk(url, n) {
+      return withPrisma(connectWithTasks(url), async (prisma) => {
+        const t0 = performance.now();
+        for (let done = 0; done < n; done += BULK_CHUNK) {
+          const size = Math.min(BULK_CHUNK, n - done);
+          await prisma.$tasks.enqueueMany(noop, Array.from({ length: size }, () => undefined));
+        }
+        return n / ((performance.now() - t0) / 1000);
+      });
+    },
+
+    async enqueueSingle(url, n) {
+      return withPrisma(connectWithTasks(url), (prisma) => rate(n, () => prisma.$tasks.enqueue(noop)));
+    },
+
+    async drain(url, n, { processes, concurrency, maxMs }) {
+      return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs));
+    },
+
+    latency: (url, n, gapMs) => measureLatency(url, n, gapMs),
+
+    async seedFinished(url, n) {
+      await withTaskTable(url, (table) => table.seedFinished(noop.name, n));
+    },
+  };
+}
+
+export const prismaTasksPeer = prismaTasksOn("postgresql", "prisma-tasks");
+export const prismaTasksMysqlPeer = prismaTasksOn("mysql", "prisma-tasks-mysql");
 
 /** prisma-tasks only: n enqueues, each in its own interactive transaction; tasks/s. */
 export async function enqueueInTransaction(url: string, n: number): Promise<number> {

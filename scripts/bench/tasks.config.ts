@@ -1,10 +1,10 @@
-// The tasks-worker config of the benchmark's worker processes: the bench tasks on the database in BENCH_DATABASE_URL.
+// The tasks-worker config of the benchmark's worker processes: the bench tasks on the database in BENCH_DATABASE_URL
+// (PostgreSQL or MySQL, by the URL's scheme).
 // Started by the benchmark with an IPC channel, the config speaks the peers' protocol (scripts/bench/peers/common.ts):
 // the client connects, says "ready", and is only handed to the worker on "go", so start-up time stays off the clock.
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "../../generated/postgresql/client.js";
 import { defineConfig, withTasks } from "../../src/index.js";
 import { runtimeOf } from "../../src/tasks-client.js";
+import { connect } from "./client.js";
 import { benchTasks, scheduledNoop } from "./tasks.js";
 
 const url = process.env.BENCH_DATABASE_URL;
@@ -57,7 +57,7 @@ function controlledByBenchmark(): Promise<void> {
 export default defineConfig({
   prisma: async () => {
     if (process.env.BENCH_OPENTELEMETRY === "1") await registerOpenTelemetry();
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }).$extends(withTasks({ tasks: benchTasks, schedules }));
+    const prisma = connect(url).$extends(withTasks({ tasks: benchTasks, schedules }));
     // Open connections of the pool the worker's statements use before the clock starts: four, as the graphile-worker
     // peer warms its pool. (Not Prisma queries: the worker never needs Prisma's query compiler, so it is never loaded.)
     const { sql } = runtimeOf(prisma.$tasks);
