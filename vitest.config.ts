@@ -13,7 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
-    globalSetup: ["test/support/global-setup.ts"],
+    globalSetup: ["test/support/global-setup.ts", "test/support/compile-setup.ts"],
     setupFiles: ["test/support/examples-setup.ts"],
     // Two minutes: CI runs the suite on two Nodes at once on two cores, where a drain that takes 30 s alone can take twice that.
     testTimeout: 120_000,

@@ -1,6 +1,7 @@
-// Real tasks-worker processes for tests: started from source with the test config, their output collected.
+// Real tasks-worker processes for tests: started from the compiled source with the test config, their output collected.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { compiled } from "./compiled.js";
 import type { TestDatabase } from "./connect.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -26,7 +27,18 @@ export async function killLeftoverWorkers(): Promise<void> {
   await Promise.all(exits);
 }
 
-/** Starts tasks-worker with the test config; `command` comes first (as `dashboard` must); `env` adds to this process's. */
+/**
+ * A config given in `args` as a fixture's source path (test/fixtures/*.ts) becomes its compiled copy, which shares the
+ * worker's compiled modules; any other path (a config a test wrote, one that does not exist) is passed as it is.
+ */
+function compiledConfigs(args: readonly string[]): string[] {
+  return args.map((arg, index) => (args[index - 1] === "--config" && arg.startsWith("test/fixtures/") ? compiled(arg) : arg));
+}
+
+/**
+ * Starts tasks-worker with the test config; `command` comes first (as `dashboard` must); `env` adds to this process's.
+ * It runs compiled (compile-setup.ts): through tsx, each start compiled the worker again, a second of CPU each.
+ */
 export function startWorker(
   database: TestDatabase,
   args: readonly string[] = [],
@@ -35,7 +47,7 @@ export function startWorker(
 ): WorkerProcess {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "src/worker/bin.ts", ...command, "--config", "test/fixtures/tasks.config.ts", ...args],
+    [compiled("src/worker/bin.ts"), ...command, "--config", compiled("test/fixtures/tasks.config.ts"), ...compiledConfigs(args)],
     {
       cwd: root,
       env: { ...process.env, ...env, TASKS_TEST_PROVIDER: database.provider, TASKS_TEST_URL: database.url, TASKS_TEST_SCHEMA: database.schema ?? "" },
