@@ -47,7 +47,7 @@ export function startWorker(
 ): WorkerProcess {
   const child = spawn(
     process.execPath,
-    [compiled("src/worker/bin.ts"), ...command, "--config", compiled("test/fixtures/tasks.config.ts"), ...compiledConfigs(args)],
+    ["--enable-source-maps", compiled("src/worker/bin.ts"), ...command, "--config", compiled("test/fixtures/tasks.config.ts"), ...compiledConfigs(args)],
     {
       cwd: root,
       env: { ...process.env, ...env, TASKS_TEST_PROVIDER: database.provider, TASKS_TEST_URL: database.url, TASKS_TEST_SCHEMA: database.schema ?? "" },
