@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
+import { compiled } from "./support/compiled.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), "prisma-tasks-isolation-"));
@@ -23,8 +24,8 @@ writeFileSync(join(folder, "register.mjs"), `import { register } from "node:modu
 
 /** Imports the module in a fresh Node process where the dashboard's dependencies cannot load. */
 function importWithoutDashboardDependencies(module: string) {
-  const script = `await import(${JSON.stringify(pathToFileURL(join(root, module)).href)});`;
-  const child = spawnSync(process.execPath, ["--import", "tsx", "--import", pathToFileURL(join(folder, "register.mjs")).href, "--input-type=module", "-e", script], {
+  const script = `await import(${JSON.stringify(pathToFileURL(compiled(module)).href)});`;
+  const child = spawnSync(process.execPath, ["--import", pathToFileURL(join(folder, "register.mjs")).href, "--input-type=module", "-e", script], {
     cwd: root,
     encoding: "utf8",
   });

@@ -16,6 +16,7 @@ import type { SpanLine } from "./fixtures/telemetry.config.js";
 import { allTasks, app, fail, flaky, record } from "./fixtures/tasks.js";
 import { refreshAccount, syncAccount } from "./fixtures/unique-tasks.js";
 import { createApp } from "./support/app.js";
+import { compiled } from "./support/compiled.js";
 import type { Provider } from "./support/databases.js";
 import { eventually } from "./support/eventually.js";
 import { startWorker } from "./support/processes.js";
@@ -44,7 +45,7 @@ async function freshApp(provider: Provider, backend: "database" | "immediate" = 
 describe("without @opentelemetry/api installed", () => {
   test("an app enqueues and runs tasks as before", async () => {
     const { database } = await freshApp("sqlite");
-    const run = spawnSync(process.execPath, ["--import", "tsx", "--import", "./test/fixtures/without-opentelemetry.mjs", "test/fixtures/enqueue-and-run.ts"], {
+    const run = spawnSync(process.execPath, ["--import", "./test/fixtures/without-opentelemetry.mjs", compiled("test/fixtures/enqueue-and-run.ts")], {
       env: { ...process.env, TASKS_TEST_PROVIDER: database.provider, TASKS_TEST_URL: database.url },
       encoding: "utf8",
       timeout: 30_000,

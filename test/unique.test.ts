@@ -9,6 +9,7 @@ import { runUntilIdle } from "../src/testing.js";
 import { noop } from "./fixtures/tasks.js";
 import { exportAccount, refreshAccount, syncAccount, uniqueTasks } from "./fixtures/unique-tasks.js";
 import { createApp, type TasksPrisma } from "./support/app.js";
+import { compiled } from "./support/compiled.js";
 import type { Provider, TestDatabase } from "./support/databases.js";
 import { eventually } from "./support/eventually.js";
 
@@ -383,7 +384,7 @@ describe("unique options", () => {
  * enqueue returned, per database. */
 function startEnqueuer(databases: TestDatabase[], count: number) {
   const targets = databases.map((database) => `${database.provider}=${database.url}`);
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/enqueue-unique.ts", String(count), ...targets], {
+  const child = spawn(process.execPath, [compiled("test/fixtures/enqueue-unique.ts"), String(count), ...targets], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   let output = "";
