@@ -17,6 +17,9 @@ const opened: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   configDir = await mkdtemp(join(tmpdir(), "prisma-tasks-cli-"));
+  // An app's folder, as the README asks: "type": "module". Without it, tsx registered by tasks-worker itself (Node 20)
+  // loads a .ts config as CommonJS and refuses its export.
+  await writeFile(join(configDir, "package.json"), '{ "type": "module" }\n');
   await writeFile(join(configDir, "throws.config.ts"), 'throw new Error("the config exploded");\n');
   await writeFile(join(configDir, "syntax.config.ts"), "export default defineConfig({ prisma: \n");
   await writeFile(join(configDir, "no-client.config.ts"), "export default { prisma: {} };\n");
