@@ -53,7 +53,7 @@ describe.concurrent("tasks-worker cancel and retry usage", () => {
   });
 });
 
-describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker cancel and retry on %s", (provider) => {
+describe.concurrent.each<Provider>(["postgresql", "sqlite"])("tasks-worker cancel and retry on %s", (provider) => {
   async function freshApp() {
     const app = await createApp(provider, { tasks: allTasks });
     opened.push(app.close);

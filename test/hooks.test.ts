@@ -17,7 +17,7 @@ function hookThatThrows(hook: string) {
 
 afterAll(() => killLeftoverWorkers());
 
-describe.each<Provider>(["postgresql", "sqlite", "mysql"])("hook failures on %s", (provider) => {
+describe.each<Provider>(["postgresql", "sqlite"])("hook failures on %s", (provider) => {
   let database: TestDatabase;
   const opened: { $disconnect(): Promise<void> }[] = [];
   let consoleError: ReturnType<typeof vi.spyOn>;

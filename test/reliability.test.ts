@@ -233,9 +233,12 @@ describe("a worker killed with SIGKILL", () => {
     const slowpoke = startWorker(database, ["--concurrency", "1", "--prefetch", "0", "--no-startup-delay", "--worker-id", "slowpoke"]);
     const result = await prisma.$tasks.enqueue(holdTwice, { key: "late-outcome", ms: 3_000, laterMs: 0 });
     await poll("the task to start", async () => (await executions(prisma, "late-outcome")) === 1);
-    // The lease expires as if slowpoke had stopped heartbeating; a new worker rescues and reruns the task at once.
-    await prisma.$executeRawUnsafe(`UPDATE task_results SET lease_expires_at = now() - interval '1 hour' WHERE id = $1::uuid`, result.id);
+    // The lease expires as if slowpoke had stopped heartbeating; a new worker rescues and reruns the task at once. The
+    // rescuer has started before the lease is expired: on a busy machine its start-up could outlast slowpoke's next
+    // heartbeat, which would renew the lease.
     const rescuer = startWorker(database, ["--no-startup-delay", "--worker-id", "rescuer"]);
+    await rescuer.waitFor(/started: queues=/);
+    await prisma.$executeRawUnsafe(`UPDATE task_results SET lease_expires_at = now() - interval '1 hour' WHERE id = $1::uuid`, result.id);
     const rerun = await finished(prisma, result.id);
     expect(rerun).toMatchObject({ status: "COMPLETE", attempts: 2, workerIds: ["slowpoke", "rescuer"] });
 
