@@ -51,6 +51,16 @@ describe.each(["postgresql", "sqlite", "mysql"] as const)("unique tasks on %s", 
     expect((await rowsOf(prisma, syncAccount.name)).map((row) => row.id)).toEqual([first.id, otherAccount.id]);
   });
 
+  test("keys that differ only in case, accents or trailing spaces are different keys, as the app wrote them", async () => {
+    const { prisma } = await freshApp(provider);
+    const keys = ["aB3x", "Ab3X", "resume", "résumé", "key", "key "];
+    const results = await Promise.all(keys.map((uniqueKey) => prisma.$tasks.enqueue(noop, undefined, { uniqueKey })));
+
+    expect(results.map((result) => result.deduplicated)).toEqual(keys.map(() => false));
+    expect(new Set(results.map((result) => result.id)).size).toBe(keys.length);
+    expect((await prisma.$tasks.enqueue(noop, undefined, { uniqueKey: "Ab3X" })).id).toBe(results[1]!.id);
+  });
+
   test('onConflict "replace" keeps one row, with the last args, priority and runAfter', async () => {
     const { prisma } = await freshApp(provider);
     const first = await prisma.$tasks.enqueue(refreshAccount, { accountId: 1, note: "first" });

@@ -35,9 +35,9 @@ const OUTAGE_CODES = new Set(["55P03" /* lock not available */, "58000" /* syste
 /**
  * MySQL and MariaDB error numbers, for errors whose SQLSTATE (HY000, "general error") does not tell: a server or
  * connection unavailable for now (lock wait timeout, deadlock, too many connections, shutdown, a killed or lost
- * connection, the client's pool timing out) ...
+ * connection, a statement past its time limit, the client's pool timing out) ...
  */
-const MYSQL_OUTAGES = new Set(["1040", "1053", "1203", "1205", "1213", "1317", "1927", "2002", "2003", "2006", "2013", "3024", "4031", "45028"]);
+const MYSQL_OUTAGES = new Set(["1040", "1053", "1203", "1205", "1213", "1317", "1927", "1969", "2002", "2003", "2006", "2013", "3024", "4031", "45028"]);
 /** ... and the statement's data refused (a CHECK constraint such as MariaDB's JSON check, a trigger's SIGNAL). */
 const MYSQL_REFUSALS = new Set(["1048", "1062", "1264", "1292", "1366", "1406", "1644", "3140", "3819", "4025"]);
 

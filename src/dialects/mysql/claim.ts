@@ -13,7 +13,7 @@ import { inTransaction } from "./transaction.js";
 function selectSql(byBackend: boolean, allQueues: boolean): string {
   return `
 SELECT ${MYSQL_TASK_COLUMNS} FROM task_results
-WHERE status = 'NEW' AND run_after <= ? AND task_name IN (SELECT value FROM ${jsonList()} AS names)
+WHERE status = 'NEW' AND run_after <= UTC_TIMESTAMP(3) AND task_name IN (SELECT value FROM ${jsonList()} AS names)
   ${byBackend ? "AND backend = ?" : ""}
   ${allQueues ? "" : `AND queue_name IN (SELECT value FROM ${jsonList("VARCHAR(64)")} AS queues)`}
 ORDER BY priority DESC, run_after, enqueued_at
@@ -22,11 +22,13 @@ FOR UPDATE SKIP LOCKED`;
 }
 
 // A task enqueued with unique.while "queued" gives its key up when it starts, for good: unique_held becomes NULL (see
-// the schema). MySQL evaluates SET from left to right, so no assignment reads a column an earlier one changed.
+// the schema). Readiness and the lease are the database's time, as on PostgreSQL: workers on machines whose clocks
+// differ agree on when a lease runs out. MySQL evaluates SET from left to right, so no assignment reads a column an earlier one changed.
 const claimUpdate = (count: number) => `
 UPDATE task_results
 SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?, attempts = attempts + 1,
-    worker_ids = JSON_ARRAY_APPEND(worker_ids, '$', ?), locked_by = ?, heartbeat_at = ?, lease_expires_at = ?,
+    worker_ids = JSON_ARRAY_APPEND(worker_ids, '$', ?), locked_by = ?, heartbeat_at = UTC_TIMESTAMP(3),
+    lease_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND,
     unique_held = CASE WHEN unique_while = 'unfinished' THEN unique_held END
 WHERE ${idsIn(count)}`;
 
@@ -40,16 +42,15 @@ export async function claimTasks(client: SqlClient, request: ClaimRequest): Prom
   if (!sql) SELECTS.set(key, (sql = selectSql(byBackend, allQueues)));
   const time = new Date();
   const now = mysqlTime(time);
-  const params: unknown[] = [now, JSON.stringify(request.taskNames)];
+  const params: unknown[] = [JSON.stringify(request.taskNames)];
   if (byBackend) params.push(request.backend);
   if (!allQueues) params.push(JSON.stringify(request.queues));
   params.push(request.limit);
   const rows = await inTransaction(client, async (tx) => {
     const locked = await tx.$queryRawUnsafe<RawTask[]>(sql, ...params);
     if (locked.length === 0) return locked;
-    const lease = mysqlTime(new Date(time.getTime() + request.leaseMs));
     const ids = locked.map((row) => row.id);
-    await tx.$executeRawUnsafe(claimUpdate(ids.length), now, now, request.workerId, request.workerId, now, lease, ...ids);
+    await tx.$executeRawUnsafe(claimUpdate(ids.length), now, now, request.workerId, request.workerId, request.leaseMs * 1000, ...ids);
     return locked;
   });
   return rows

@@ -38,9 +38,18 @@ export function idsIn(count: number): string {
 }
 
 /**
- * The JSON path of the last element of the array in `column`, then `rest`. Written out from the array's length:
- * MariaDB 10.11 answers NULL for `$[last]` on every row but the first that a statement reads.
+ * The text at `rest` of the last element of the JSON array in `column`, or NULL for an empty array. The path is
+ * written out from the array's length (MariaDB 10.11 answers NULL for `$[last]` on every row but the first that a
+ * statement reads), and only for an array with elements (MySQL 8 refuses the path `$[-1]`).
  */
 export function lastElement(column: string, rest = ""): string {
-  return `CONCAT('$[', JSON_LENGTH(${column}) - 1, ']${rest}')`;
+  return `CASE WHEN JSON_LENGTH(${column}) > 0 THEN JSON_UNQUOTE(JSON_EXTRACT(${column}, CONCAT('$[', JSON_LENGTH(${column}) - 1, ']${rest}'))) END`;
+}
+
+/**
+ * A JSON value of a batch's JSON_TABLE as SQL: NULL for a JSON null. (MariaDB gives a JSON null as the text 'null',
+ * MySQL 8 as a JSON null, which equals no text.)
+ */
+export function jsonOrNull(value: string): string {
+  return `CASE WHEN JSON_TYPE(${value}) = 'NULL' THEN NULL ELSE ${value} END`;
 }

@@ -8,7 +8,7 @@ import { fromMysqlTime, mysqlTime } from "./time.js";
 
 // CANCELLED tasks are left out: a cancel is an operator's act, not work a worker finished.
 const RECENT = `
-SELECT finished_at, status, task_name, JSON_UNQUOTE(JSON_EXTRACT(worker_ids, ${lastElement("worker_ids")})) AS worker_id
+SELECT finished_at, status, task_name, ${lastElement("worker_ids")} AS worker_id
 FROM task_results WHERE finished_at >= ? AND status IN ('COMPLETE', 'FAILED')`;
 
 const COUNTS = "count(CASE WHEN status = 'COMPLETE' THEN 1 END) AS complete, count(CASE WHEN status = 'FAILED' THEN 1 END) AS failed";

@@ -27,8 +27,8 @@ function listSql(request: TaskListRequest) {
   const where = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(" AND ")}` : "");
   const page = `
 SELECT id, status, task_name, queue_name, priority, enqueued_at, run_after, finished_at, attempts, max_attempts,
-       JSON_UNQUOTE(JSON_EXTRACT(errors, ${lastElement("errors", ".exceptionClass")})) AS error_class,
-       JSON_UNQUOTE(JSON_EXTRACT(errors, ${lastElement("errors", ".message")})) AS error_message
+       ${lastElement("errors", ".exceptionClass")} AS error_class,
+       ${lastElement("errors", ".message")} AS error_message
 FROM (SELECT * FROM task_results ${where(scan)} ORDER BY id DESC LIMIT ?) AS scanned
 ${where(keep)}
 ORDER BY id DESC LIMIT ?`;

@@ -2,6 +2,7 @@
 // NOTIFY).
 import { insertPayload } from "../rows.js";
 import type { NewTask, SqlClient } from "../types.js";
+import { jsonOrNull } from "./columns.js";
 import { mysqlTime } from "./time.js";
 
 /** A task row of the batch's JSON, as JSON_TABLE columns; `extra` adds columns of the same shape. */
@@ -16,8 +17,8 @@ export function taskRows(extra = ""): string {
 
 export const COLUMNS = `id, task_name, status, queue_name, backend, priority, args, args_meta, run_after, enqueued_at, attempts,
                  max_attempts, worker_ids, errors, trace_context`;
-// A JSON null (args_meta of plain args) comes out of JSON_TABLE as the text 'null': stored as SQL NULL.
-export const VALUES = `n.id, n.task_name, 'NEW', n.queue_name, n.backend, n.priority, n.args, NULLIF(n.args_meta, 'null'),
+// A JSON null (args_meta of plain args) is stored as SQL NULL.
+export const VALUES = `n.id, n.task_name, 'NEW', n.queue_name, n.backend, n.priority, n.args, ${jsonOrNull("n.args_meta")},
        n.run_after, n.enqueued_at, 0, n.max_attempts, '[]', '[]', n.trace_context`;
 
 const INSERT_TASKS = `INSERT INTO task_results (${COLUMNS}) SELECT ${VALUES} FROM ${taskRows()}`;

@@ -1,7 +1,7 @@
 // The tasks that hold unique keys on MySQL: found, or given a later enqueue's args, priority and runAfter.
 import { insertPayload, type RawTask } from "../rows.js";
 import type { NewTask, SqlClient, StoredTask, UniqueKey } from "../types.js";
-import { MYSQL_TASK_COLUMNS, mysqlTaskColumns, toStoredMysqlTask } from "./columns.js";
+import { MYSQL_TASK_COLUMNS, jsonOrNull, mysqlTaskColumns, toStoredMysqlTask } from "./columns.js";
 import { taskRows } from "./insert.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
@@ -18,7 +18,7 @@ FOR UPDATE`;
 
 const REPLACE_HELD = `
 UPDATE task_results AS t JOIN ${taskRows(KEY_COLUMNS)} ON t.task_name = n.task_name AND t.unique_key = n.unique_key
-SET t.args = n.args, t.args_meta = NULLIF(n.args_meta, 'null'), t.priority = n.priority, t.run_after = n.run_after,
+SET t.args = n.args, t.args_meta = ${jsonOrNull("n.args_meta")}, t.priority = n.priority, t.run_after = n.run_after,
     t.trace_context = n.trace_context
 WHERE t.unique_held AND t.status = 'NEW'`;
 

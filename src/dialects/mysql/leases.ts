@@ -1,7 +1,7 @@
 // Leases on MySQL: heartbeats for held tasks, rescue of tasks whose worker went silent, release on shutdown.
 import type { RenewedLease, RescueCounts, SqlClient } from "../types.js";
 import { cancelledEntry } from "./cancel-entry.js";
-import { idsIn, jsonList, lastElement } from "./columns.js";
+import { idsIn, jsonList } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
@@ -13,7 +13,7 @@ const HELD_IDS = `id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS held)`;
 // only while this worker holds it, so the rows it holds after the UPDATE are those it extended. One rescued or
 // released in between is not among them, as if the UPDATE had come after.
 const heartbeatUpdate = (count: number) => `
-UPDATE task_results SET heartbeat_at = ?, lease_expires_at = ?
+UPDATE task_results SET heartbeat_at = UTC_TIMESTAMP(3), lease_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND
 WHERE status = 'RUNNING' AND locked_by = ? AND ${idsIn(count)}`;
 
 const HELD = `
@@ -22,8 +22,7 @@ WHERE status = 'RUNNING' AND locked_by = ? AND ${HELD_IDS}`;
 
 export async function heartbeat(client: SqlClient, workerId: string, ids: readonly string[], leaseMs: number): Promise<RenewedLease[]> {
   if (ids.length === 0) return [];
-  const now = Date.now();
-  await client.$executeRawUnsafe(heartbeatUpdate(ids.length), mysqlTime(new Date(now)), mysqlTime(new Date(now + leaseMs)), workerId, ...ids);
+  await client.$executeRawUnsafe(heartbeatUpdate(ids.length), leaseMs * 1000, workerId, ...ids);
   const rows = await client.$queryRawUnsafe<{ id: string; cancel_requested: unknown }[]>(HELD, workerId, JSON.stringify(ids));
   return rows.map((row) => ({ id: String(row.id), cancelRequested: Number(row.cancel_requested) === 1 }));
 }
@@ -36,7 +35,7 @@ const WORKER_LOST = `JSON_OBJECT(
 
 // At most a batch of rows per transaction, oldest lease first, skipping rows another rescuer has locked.
 const EXPIRED = `
-SELECT id FROM task_results WHERE status = 'RUNNING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?
+SELECT id FROM task_results WHERE status = 'RUNNING' AND lease_expires_at < UTC_TIMESTAMP(3) ORDER BY lease_expires_at LIMIT ?
 FOR UPDATE SKIP LOCKED`;
 
 // A task whose cancel was recorded ends CANCELLED rather than being retried. SET runs from left to right in MySQL:
@@ -44,8 +43,8 @@ FOR UPDATE SKIP LOCKED`;
 // they are cleared.
 const rescueUpdate = (count: number) => `
 UPDATE task_results
-SET finished_at = CASE WHEN attempts < max_attempts AND cancel_requested_at IS NULL THEN NULL ELSE ? END,
-    run_after = CASE WHEN attempts < max_attempts THEN ? ELSE run_after END,
+SET finished_at = CASE WHEN attempts < max_attempts AND cancel_requested_at IS NULL THEN NULL ELSE UTC_TIMESTAMP(3) END,
+    run_after = CASE WHEN attempts < max_attempts THEN UTC_TIMESTAMP(3) ELSE run_after END,
     errors = CASE WHEN cancel_requested_at IS NULL THEN JSON_ARRAY_APPEND(errors, '$', ${WORKER_LOST})
                   ELSE JSON_ARRAY_APPEND(errors, '$', ${WORKER_LOST}, '$', ${cancelledEntry()}) END,
     unique_held = CASE WHEN attempts < max_attempts AND cancel_requested_at IS NULL THEN unique_held END,
@@ -58,12 +57,11 @@ WHERE ${idsIn(count)}`;
 const STATUSES = `SELECT status, count(*) AS count FROM task_results WHERE ${HELD_IDS} GROUP BY status`;
 
 export async function rescueExpired(client: SqlClient, limit: number): Promise<RescueCounts> {
-  const now = mysqlTime(new Date());
   const rows = await inTransaction(client, async (tx) => {
-    const expired = await tx.$queryRawUnsafe<{ id: string }[]>(EXPIRED, now, limit);
+    const expired = await tx.$queryRawUnsafe<{ id: string }[]>(EXPIRED, limit);
     if (expired.length === 0) return [];
     const ids = expired.map((row) => row.id);
-    await tx.$executeRawUnsafe(rescueUpdate(ids.length), now, now, ...ids);
+    await tx.$executeRawUnsafe(rescueUpdate(ids.length), ...ids);
     return tx.$queryRawUnsafe<{ status: string; count: unknown }[]>(STATUSES, JSON.stringify(ids));
   });
   const count = (status: string) => Number(rows.find((row) => row.status === status)?.count ?? 0);
@@ -81,7 +79,7 @@ SET finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE ? END,
     status = CASE WHEN cancel_requested_at IS NULL THEN 'NEW' ELSE 'CANCELLED' END,
     started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
     last_attempted_at = CASE WHEN attempts = 1 THEN NULL ELSE last_attempted_at END,
-    attempts = attempts - 1, worker_ids = JSON_REMOVE(worker_ids, ${lastElement("worker_ids")}), locked_by = NULL,
+    attempts = attempts - 1, worker_ids = CASE WHEN JSON_LENGTH(worker_ids) > 0 THEN JSON_REMOVE(worker_ids, CONCAT('$[', JSON_LENGTH(worker_ids) - 1, ']')) ELSE worker_ids END, locked_by = NULL,
     heartbeat_at = NULL, lease_expires_at = NULL
 WHERE status = 'RUNNING' AND locked_by = ? AND ${idsIn(count)}`;
 

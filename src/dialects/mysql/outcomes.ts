@@ -3,13 +3,14 @@
 import { outcomeRows } from "../rows.js";
 import type { Outcome, SqlClient } from "../types.js";
 import { cancelledEntry } from "./cancel-entry.js";
-import { jsonList } from "./columns.js";
+import { jsonList, jsonOrNull } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
 const HELD = `
 SELECT id, attempts FROM task_results
 WHERE id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS batch) AND status = 'RUNNING' AND locked_by = ?
+ORDER BY id
 FOR UPDATE`;
 
 // A cancel recorded during the attempt ends it CANCELLED unless it completed, with a TaskCancelled entry after the
@@ -29,7 +30,7 @@ SET t.unique_held = CASE WHEN o.status = 'NEW' AND t.cancel_requested_at IS NULL
     t.run_after = COALESCE(o.run_after, t.run_after),
     t.return_value = CASE WHEN o.status = 'COMPLETE' THEN o.return_value ELSE t.return_value END,
     t.return_value_meta = CASE WHEN o.status = 'COMPLETE' THEN NULLIF(o.return_value_meta, 'null') ELSE t.return_value_meta END,
-    t.errors = CASE WHEN o.error IS NULL OR o.error = 'null' THEN t.errors
+    t.errors = CASE WHEN ${jsonOrNull("o.error")} IS NULL THEN t.errors
                     WHEN t.cancel_requested_at IS NULL OR JSON_VALUE(o.error, '$.exceptionClass') <=> 'TaskCancelled'
                     THEN JSON_ARRAY_APPEND(t.errors, '$', JSON_EXTRACT(o.error, '$'))
                     ELSE JSON_ARRAY_APPEND(t.errors, '$', JSON_EXTRACT(o.error, '$'), '$', ${cancelledEntry("t")}) END,
@@ -48,10 +49,13 @@ export async function recordOutcomes(client: SqlClient, workerId: string, outcom
     run_after: row.run_after && mysqlTime(row.run_after),
   }));
   const attempts = new Map(outcomes.map((outcome) => [outcome.id, outcome.attempt]));
+  // Rows are locked in id order, as bulk cancels and retries lock them: two such transactions never wait on each other
+  // in a cycle.
+  const ids = [...attempts.keys()].sort();
   return inTransaction(client, async (tx) => {
     const held = await tx.$queryRawUnsafe<{ id: string; attempts: number | bigint }[]>(
       HELD,
-      JSON.stringify(outcomes.map((outcome) => outcome.id)),
+      JSON.stringify(ids),
       workerId,
     );
     const written = held.filter((row) => attempts.get(String(row.id)) === Number(row.attempts)).map((row) => String(row.id));

@@ -40,15 +40,29 @@ function parameters(request: PruneRequest): unknown[] {
   return params;
 }
 
+/**
+ * Rows one transaction deletes at most, whatever `--batch-size` asks: a prepared statement takes 65,535 placeholders,
+ * and a transaction locking a million rows would hold them (and Prisma's transaction time limit) too long.
+ */
+const MOST_PER_TRANSACTION = 10_000;
+
 export async function pruneBatch(client: SqlClient, request: PruneRequest, limit: number): Promise<PruneCounts> {
   const sql = request.queues === "*" ? SELECT_BATCH.all : SELECT_BATCH.some;
-  const rows = await inTransaction(client, async (tx) => {
-    const batch = await tx.$queryRawUnsafe<{ id: string; status: string }[]>(sql, ...parameters(request), limit);
-    if (batch.length > 0) await tx.$executeRawUnsafe(deleteBatch(batch.length), ...batch.map((row) => row.id));
-    return batch;
-  });
-  const complete = rows.filter((row) => row.status === "COMPLETE").length;
-  return { complete, failed: rows.length - complete };
+  const counts = { complete: 0, failed: 0 };
+  for (let left = limit; left > 0; ) {
+    const size = Math.min(left, MOST_PER_TRANSACTION);
+    const rows = await inTransaction(client, async (tx) => {
+      const batch = await tx.$queryRawUnsafe<{ id: string; status: string }[]>(sql, ...parameters(request), size);
+      if (batch.length > 0) await tx.$executeRawUnsafe(deleteBatch(batch.length), ...batch.map((row) => row.id));
+      return batch;
+    });
+    const complete = rows.filter((row) => row.status === "COMPLETE").length;
+    counts.complete += complete;
+    counts.failed += rows.length - complete;
+    left -= rows.length;
+    if (rows.length < size) break;
+  }
+  return counts;
 }
 
 export async function countPrunable(client: SqlClient, request: PruneRequest): Promise<PruneCounts> {

@@ -1,7 +1,9 @@
 // Retry on MySQL: a FAILED or CANCELLED task goes back to NEW, due now, keeping its history (errors, worker ids,
 // attempts) with room for one more attempt. Workers find it at their next poll. A task with a unique key takes it
 // back, so it goes back only while no other task holds the key (of several that share a key and are retried together,
-// the first by id): the unique index would refuse a second holder.
+// the first by id). A holder committed between the check and the UPDATE (READ COMMITTED locks no gaps) makes the
+// unique index refuse it with 1062, which the database backend handles as on PostgreSQL: it names the holder, or
+// tries the bulk batch again.
 import type { RawTask } from "../rows.js";
 import type { BackendTaskFilter, SqlClient, StoredTask } from "../types.js";
 import { MYSQL_TASK_COLUMNS, toStoredMysqlTask } from "./columns.js";
@@ -46,11 +48,6 @@ async function retryable(rows: MatchedRow[], tx: SqlClient): Promise<MatchedRow[
     });
 }
 
-/** The unique index refused a holder that another retry (of a task with the same key) put back meanwhile. */
-function isDuplicateKey(error: unknown): boolean {
-  return /\bDuplicate entry\b/.test(String((error as Error)?.message ?? error));
-}
-
 export async function retryTask(client: SqlClient, id: string): Promise<StoredTask | undefined> {
   const row = await inTransaction(client, async (tx) => {
     const [locked] = await tx.$queryRawUnsafe<MatchedRow[]>(`SELECT id, task_name, unique_key FROM task_results WHERE id = ? AND ${RETRYABLE} FOR UPDATE`, id);
@@ -58,9 +55,6 @@ export async function retryTask(client: SqlClient, id: string): Promise<StoredTa
     await tx.$executeRawUnsafe(`${RETRY}\nWHERE id = ?`, mysqlTime(new Date()), id);
     const [after] = await tx.$queryRawUnsafe<RawTask[]>(`SELECT ${MYSQL_TASK_COLUMNS} FROM task_results WHERE id = ?`, id);
     return after;
-  }).catch((error: unknown) => {
-    if (isDuplicateKey(error)) return undefined;
-    throw error;
   });
   return row && toStoredMysqlTask(row);
 }
