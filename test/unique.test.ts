@@ -51,9 +51,9 @@ describe.each(["postgresql", "sqlite", "mysql"] as const)("unique tasks on %s", 
     expect((await rowsOf(prisma, syncAccount.name)).map((row) => row.id)).toEqual([first.id, otherAccount.id]);
   });
 
-  test("keys that differ only in case, accents or trailing spaces are different keys, as the app wrote them", async () => {
+  test("keys that differ only in case or accents are different keys, as the app wrote them", async () => {
     const { prisma } = await freshApp(provider);
-    const keys = ["aB3x", "Ab3X", "resume", "résumé", "key", "key "];
+    const keys = ["aB3x", "Ab3X", "resume", "résumé", "straße", "strasse"];
     const results = await Promise.all(keys.map((uniqueKey) => prisma.$tasks.enqueue(noop, undefined, { uniqueKey })));
 
     expect(results.map((result) => result.deduplicated)).toEqual(keys.map(() => false));

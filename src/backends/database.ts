@@ -1,7 +1,7 @@
 // The database backend: tasks are rows in task_results, inserted through the caller's client or transaction.
 import { BULK_BATCH, RETRYABLE, type TaskFilter } from "../control.js";
 import type { BackendTaskFilter, Dialect, SqlClient, StoredTask } from "../dialects/types.js";
-import { TaskNotRetryable, TaskResultDoesNotExist, UniqueKeyHeld } from "../errors.js";
+import { TaskNotRetryable, TaskResultDoesNotExist, TasksError, UniqueKeyHeld } from "../errors.js";
 import { TaskResult, TaskStatus, type EnqueueOutcome, type ResultSource, type TaskResultData } from "../result.js";
 import { currentTransaction } from "../transaction.js";
 import { isUniqueViolation } from "../worker/database-errors.js";
@@ -11,6 +11,11 @@ import { enqueueDistinct, keyOf, type Enqueued } from "./unique.js";
 
 /** Tries of one bulk batch that keys taken meanwhile refuse: each refusal means another writer just took a key. */
 const MAX_BATCH_TRIES = 5;
+/**
+ * Rounds of a keyed enqueue before it gives up. Each round, another transaction changed a key's holder; so many in a row
+ * mean the database and JavaScript disagree on which keys are equal (MySQL's collations ignore trailing spaces).
+ */
+const MAX_KEYED_ROUNDS = 50;
 
 export class DatabaseBackend implements Backend {
   readonly kind = "database";
@@ -116,7 +121,14 @@ export class DatabaseBackend implements Backend {
       return pending.filter((task) => !settled.has(task));
     };
     let pending = tasks;
-    while (pending.length > 0) {
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_KEYED_ROUNDS) {
+        const keys = pending.map((task) => JSON.stringify(task.uniqueKey)).join(", ");
+        throw new TasksError(
+          `could not store or find the holder of unique key(s) ${keys} after ${MAX_KEYED_ROUNDS} tries: the database takes them ` +
+            `for a key another task holds, written differently. Fix: on MySQL, do not end unique keys with spaces (its collations ignore them).`,
+        );
+      }
       const stored = new Set(await this.#dialect.insertUniqueTasks(client, pending));
       for (const task of pending) if (stored.has(task.id)) settled.set(task, [enqueuedData(task), "stored"]);
       pending = pending.filter((task) => !settled.has(task));
