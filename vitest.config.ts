@@ -17,9 +17,6 @@ export default defineConfig({
     setupFiles: ["test/support/examples-setup.ts"],
     // Two minutes: CI runs the suite on two Nodes at once on two cores, where a drain that takes 30 s alone can take twice that.
     testTimeout: 120_000,
-    // Two test files at a time on two cores: most of a file's time is spent waiting on worker processes and databases
-    // (the machine idles at a load of 1-2 with one file at a time), which the other file uses.
-    maxWorkers: 2,
     hookTimeout: 120_000,
   },
 });
