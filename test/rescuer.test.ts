@@ -14,7 +14,7 @@ import { connectionLost, sleep, wrapSql, type Around } from "./support/sql.js";
  * The statement that starts a rescue: the one UPDATE on PostgreSQL and SQLite; on MySQL, the locking read of the
  * expired rows that its transaction then updates.
  */
-const RESCUE = /^(?![\s\S]*JSON_ARRAY_APPEND)[\s\S]*'WorkerLost'|lease_expires_at < UTC_TIMESTAMP\(3\) ORDER BY lease_expires_at LIMIT \?\s+FOR UPDATE SKIP LOCKED/;
+const RESCUE = /^(?![\s\S]*JSON_ARRAY_APPEND)[\s\S]*'WorkerLost'|lease_expires_at < LEAST\(UTC_TIMESTAMP\(3\), \?\) ORDER BY lease_expires_at LIMIT \?\s+FOR UPDATE SKIP LOCKED/;
 
 function countRescues(delayMs = 0) {
   const seen = { statements: 0 };

@@ -33,9 +33,12 @@ const WORKER_LOST = `JSON_OBJECT(
                         '; its lease ran out at ', DATE_FORMAT(lease_expires_at, '%Y-%m-%d %H:%i:%s.%f'), '.'),
       'traceback', '')`;
 
-// At most a batch of rows per transaction, oldest lease first, skipping rows another rescuer has locked.
+// At most a batch of rows per transaction, oldest lease first, skipping rows another rescuer has locked. A lease has run
+// out by the database's clock and by the time the rescue began (the placeholder): a rescue held up by an outage (the
+// pool waits for a connection rather than failing) must not run on fresh time once the server is back, before live
+// workers' heartbeats, held up alike, have renewed their leases.
 const EXPIRED = `
-SELECT id FROM task_results WHERE status = 'RUNNING' AND lease_expires_at < UTC_TIMESTAMP(3) ORDER BY lease_expires_at LIMIT ?
+SELECT id FROM task_results WHERE status = 'RUNNING' AND lease_expires_at < LEAST(UTC_TIMESTAMP(3), ?) ORDER BY lease_expires_at LIMIT ?
 FOR UPDATE SKIP LOCKED`;
 
 // A task whose cancel was recorded ends CANCELLED rather than being retried. SET runs from left to right in MySQL:
@@ -57,8 +60,9 @@ WHERE ${idsIn(count)}`;
 const STATUSES = `SELECT status, count(*) AS count FROM task_results WHERE ${HELD_IDS} GROUP BY status`;
 
 export async function rescueExpired(client: SqlClient, limit: number): Promise<RescueCounts> {
+  const began = mysqlTime(new Date());
   const rows = await inTransaction(client, async (tx) => {
-    const expired = await tx.$queryRawUnsafe<{ id: string }[]>(EXPIRED, limit);
+    const expired = await tx.$queryRawUnsafe<{ id: string }[]>(EXPIRED, began, limit);
     if (expired.length === 0) return [];
     const ids = expired.map((row) => row.id);
     await tx.$executeRawUnsafe(rescueUpdate(ids.length), ...ids);
