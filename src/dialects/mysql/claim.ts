@@ -5,14 +5,14 @@
 import { byClaimOrder, type RawTask } from "../rows.js";
 import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
 import { MYSQL_TASK_COLUMNS, idsIn, jsonList, toStoredMysqlTask } from "./columns.js";
-import { mysqlTime } from "./time.js";
+import { fromMysqlTime, mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
 // The ready index (status, priority DESC, run_after, enqueued_at) gives the rows in claim order; SKIP LOCKED passes
 // over those another worker's claim has locked, so claims never wait on each other.
 function selectSql(byBackend: boolean, allQueues: boolean): string {
   return `
-SELECT ${MYSQL_TASK_COLUMNS} FROM task_results
+SELECT ${MYSQL_TASK_COLUMNS}, UTC_TIMESTAMP(3) AS claimed_at FROM task_results
 WHERE status = 'NEW' AND run_after <= UTC_TIMESTAMP(3) AND task_name IN (SELECT value FROM ${jsonList()} AS names)
   ${byBackend ? "AND backend = ?" : ""}
   ${allQueues ? "" : `AND queue_name IN (SELECT value FROM ${jsonList("VARCHAR(64)")} AS queues)`}
@@ -34,33 +34,53 @@ WHERE ${idsIn(count)}`;
 
 const SELECTS = new Map<string, string>();
 
-export async function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
+/** Each worker's claim in flight, by worker id. */
+const claiming = new Map<string, Promise<StoredTask[]>>();
+
+/**
+ * One worker's claims run one after another. Two at once (a free slot's and the prefetch's) would each skip the rows
+ * the other has locked, and the second could answer first with later tasks: at --concurrency 1 a lower-priority task
+ * started first. PostgreSQL's claim, one short statement, rarely overlaps; this transaction of five round trips did.
+ */
+export function claimTasks(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
+  const before = claiming.get(request.workerId);
+  const mine = (before ? before.then(() => undefined, () => undefined) : Promise.resolve()).then(() => claimNow(client, request));
+  claiming.set(request.workerId, mine);
+  const forget = () => {
+    if (claiming.get(request.workerId) === mine) claiming.delete(request.workerId);
+  };
+  mine.then(forget, forget);
+  return mine;
+}
+
+async function claimNow(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
   const byBackend = request.backend !== undefined;
   const allQueues = request.queues === "*";
   const key = `${byBackend}:${allQueues}`;
   let sql = SELECTS.get(key);
   if (!sql) SELECTS.set(key, (sql = selectSql(byBackend, allQueues)));
-  const time = new Date();
-  const now = mysqlTime(time);
   const params: unknown[] = [JSON.stringify(request.taskNames)];
   if (byBackend) params.push(request.backend);
   if (!allQueues) params.push(JSON.stringify(request.queues));
   params.push(request.limit);
   const rows = await inTransaction(client, async (tx) => {
-    const locked = await tx.$queryRawUnsafe<RawTask[]>(sql, ...params);
-    if (locked.length === 0) return locked;
+    const locked = await tx.$queryRawUnsafe<(RawTask & { claimed_at: Date | string })[]>(sql, ...params);
+    if (locked.length === 0) return { locked, time: new Date() };
+    // The attempt starts at the time the statement found the rows ready: never before their runAfter.
+    const time = fromMysqlTime(locked[0]!.claimed_at);
+    const now = mysqlTime(time);
     const ids = locked.map((row) => row.id);
     await tx.$executeRawUnsafe(claimUpdate(ids.length), now, now, request.workerId, request.workerId, request.leaseMs * 1000, ...ids);
-    return locked;
+    return { locked, time };
   });
-  return rows
+  return rows.locked
     .map((row) => {
       const task = toStoredMysqlTask(row);
       return {
         ...task,
         status: "RUNNING" as const,
-        startedAt: task.startedAt ?? time,
-        lastAttemptedAt: time,
+        startedAt: task.startedAt ?? rows.time,
+        lastAttemptedAt: rows.time,
         attempts: task.attempts + 1,
         workerIds: [...task.workerIds, request.workerId],
         lockedBy: request.workerId,
