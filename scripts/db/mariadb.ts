@@ -8,6 +8,9 @@ import { join } from "node:path";
 import { createConnection } from "mariadb";
 import { freePort } from "./postgres.js";
 
+/** Characters of the server's output kept for error messages. */
+const LOG_TAIL = 20_000;
+
 export interface MysqlServer {
   /** The URL of a database on this server. */
   url(database: string): string;
@@ -151,8 +154,10 @@ export async function startMysql(options: { useMysqlUrl?: boolean } = {}): Promi
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
-    child.stdout!.on("data", (chunk: Buffer) => (log += chunk));
-    child.stderr!.on("data", (chunk: Buffer) => (log += chunk));
+    // The server's last lines, for the error when it does not come up: a run of hours keeps no more than these.
+    const keep = (chunk: Buffer) => (log = (log + chunk).slice(-LOG_TAIL));
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
     await waitUntilUp(`mysql://root:${password}@127.0.0.1:${port}/`, child, () => log);
   };
   const halt = async () => {
@@ -161,7 +166,10 @@ export async function startMysql(options: { useMysqlUrl?: boolean } = {}): Promi
     if (!running || running.exitCode !== null) return;
     const exited = new Promise((resolve) => running.once("exit", resolve));
     running.kill("SIGTERM");
+    // A shutdown that hangs (a stuck flush) must not hold up the tests' teardown: killed after 30 s.
+    const kill = setTimeout(() => running.kill("SIGKILL"), 30_000);
     await exited;
+    clearTimeout(kill);
   };
   const cleanup = () => child?.kill("SIGKILL");
   process.once("exit", cleanup);
