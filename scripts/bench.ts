@@ -22,6 +22,7 @@ import type { QueuePeer } from "./bench/peers/types.js";
 import {
   PRISMA_TASKS_BEST,
   createReference,
+  drainCeiling,
   drainWithSettings,
   enqueueInTransaction,
   enqueueKeyed,
@@ -121,6 +122,13 @@ async function measureDrain(peer: QueuePeer): Promise<void> {
   record("rss", peer.name, best.peakRssMb[0]!);
 
   if (peer === prismaTasksPeer) {
+    // The database's ceiling for that drain: the same claim and outcome statements alone, in a tight loop.
+    url = await freshDatabase(peer);
+    await peer.enqueueBulk(url, n);
+    const ceiling = await drainCeiling(url, n, PRISMA_TASKS_BEST, size.windowMs);
+    record("drain-ceiling", peer.name, ceiling.completed / (ceiling.elapsedMs / 1000));
+    record("ceiling-ratio", peer.name, best.perSecond / (ceiling.completed / (ceiling.elapsedMs / 1000)));
+
     // The same drain with 10 per-second schedules configured: the scheduler's cost (its slots' tasks run too).
     url = await freshDatabase(peer);
     await peer.enqueueBulk(url, n);
@@ -234,6 +242,8 @@ function printReport(): void {
   const rows: [key: string, label: string][] = [
     ["drain-c10", "drain, 1 process, concurrency 10 (tasks/s)"],
     ["drain-best", "drain, 1 process, best settings (tasks/s)"],
+    ["drain-ceiling", "  the database's ceiling: claim and outcome statements alone (tasks/s)"],
+    ["ceiling-ratio", "  prisma-tasks / ceiling (1.00 = the worker costs nothing)"],
     ["drain-schedules", `  the same with ${DRAIN_SCHEDULES} per-second schedules configured (tasks/s)`],
     ["drain-4p", "drain, 4 processes, best settings (tasks/s)"],
     ["drain-backlog", `drain with ${size.backlog.toLocaleString("en-US")} finished rows (tasks/s)`],

@@ -10,7 +10,7 @@ import { applyMigrations } from "../db/migrations.js";
 import { connect, type BenchProvider } from "./client.js";
 import { drainResult, runWorkers, sleep, withTimeout } from "./peers/common.js";
 import type { DrainOptions, QueuePeer } from "./peers/types.js";
-import { withTaskTable } from "./task-table.js";
+import { withTaskTable, type TaskTable } from "./task-table.js";
 import { benchTasks, keyedNoop, latency, latencySink, noop } from "./tasks.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -18,6 +18,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const BUILD = path.join(ROOT, ".bench-build");
 const BIN = path.join(BUILD, "src", "worker", "bin.js");
 const CONFIG = path.join(BUILD, "scripts", "bench", "tasks.config.js");
+const CEILING = path.join(BUILD, "scripts", "bench", "ceiling-worker.js");
 let compiled = false;
 
 /** Compiles the library, the generated client and the bench config to .bench-build/ once per benchmark run. */
@@ -74,6 +75,14 @@ function cliArgs(settings: WorkerSettings): string[] {
   return args;
 }
 
+/** As the peers poll: tasks still queued above `target` while there are any (one count), the exact remainder after. */
+function remainingAbove(table: TaskTable, target: number) {
+  return async (exact: boolean) => {
+    const queued = exact ? 0 : await table.queued();
+    return queued > target ? queued - target : (await table.unfinished()) - target;
+  };
+}
+
 /** Drains n queued no-op tasks with `processes` compiled tasks-worker processes. */
 export async function drainWithSettings(url: string, n: number, processes: number, settings: WorkerSettings, maxMs?: number) {
   compileWorker();
@@ -98,11 +107,32 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
       processes,
       n,
       maxMs,
-      // As the peers poll: tasks still queued while there are any (one count), the exact remainder after that.
-      remaining: async (exact) => {
-        const queued = exact ? 0 : await table.queued();
-        return queued > target ? queued - target : (await table.unfinished()) - target;
-      },
+      remaining: remainingAbove(table, target),
+    });
+  });
+}
+
+/**
+ * The database's ceiling for a one-process drain at `settings` (PostgreSQL only): the dialect's claim and outcome
+ * statements alone in a tight loop (scripts/bench/ceiling-worker.ts), claims of prefetch/2 tasks, two out at once, as
+ * the worker sends them. Timed as a drain is.
+ */
+export async function drainCeiling(url: string, n: number, settings: WorkerSettings, maxMs?: number) {
+  compileWorker();
+  const claim = Math.max(1, Math.ceil((settings.prefetch ?? settings.concurrency) / 2));
+  return withTaskTable(url, async (table) => {
+    const target = (await table.unfinished()) - n;
+    return runWorkers({
+      label: "ceiling",
+      command: () => ({
+        modulePath: CEILING,
+        args: [],
+        env: { ...process.env, BENCH_DATABASE_URL: url, BENCH_CLAIM: String(claim), BENCH_LANES: "2" },
+      }),
+      processes: 1,
+      n,
+      maxMs,
+      remaining: remainingAbove(table, target),
     });
   });
 }
