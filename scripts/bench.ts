@@ -7,6 +7,7 @@
 //   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
 //   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with OpenTelemetry off, then with the SDK on
 //   npm run bench -- --only prisma-tasks,prisma-tasks-mysql         prisma-tasks on PostgreSQL and on MySQL
+//   npm run bench -- --compare <git-rev>   this tree's prisma-tasks against another revision's, alternated (PostgreSQL)
 //
 // Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
 // (fsync and synchronous_commit on); MariaDB as scripts/db/mariadb.ts starts it (innodb_flush_log_at_trx_commit=2),
@@ -30,6 +31,7 @@ import {
   prismaTasksMysqlPeer,
   prismaTasksPeer,
 } from "./bench/prisma-tasks.js";
+import { compare } from "./bench/compare.js";
 import { cell, median, percentile, ratio, table, type Runs } from "./bench/report.js";
 
 const MEASUREMENTS = ["drain", "enqueue", "latency", "backlog", "opentelemetry"] as const;
@@ -42,6 +44,7 @@ const { values: flags } = parseArgs({
     measure: { type: "string" },
     runs: { type: "string" },
     tune: { type: "boolean", default: false },
+    compare: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -49,7 +52,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(
     "Usage: npm run bench -- [--quick] [--only prisma-tasks,prisma-tasks-mysql,graphile-worker,pg-boss] " +
-      `[--measure ${MEASUREMENTS.join(",")}] [--runs N] [--tune]`,
+      `[--measure ${MEASUREMENTS.join(",")}] [--runs N] [--tune] [--compare <git-rev>]`,
   );
   process.exit(0);
 }
@@ -362,11 +365,13 @@ let exitCode = 0;
 try {
   progress("starting PostgreSQL (embedded, default settings: fsync on)");
   server = await startPostgres({ useDatabaseUrl: false });
-  if (peers.includes(prismaTasksMysqlPeer)) {
+  if (peers.includes(prismaTasksMysqlPeer) && flags.compare === undefined && !flags.tune) {
     progress("starting MariaDB (private, scripts/db/mariadb.ts)");
     mysqlServer = await startMysql({ useMysqlUrl: false });
   }
-  if (flags.tune) {
+  if (flags.compare !== undefined) {
+    await compare(flags.compare, server, size, runs, progress);
+  } else if (flags.tune) {
     await tune();
   } else {
     for (const step of measure) {

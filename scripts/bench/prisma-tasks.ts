@@ -14,21 +14,39 @@ import { withTaskTable, type TaskTable } from "./task-table.js";
 import { benchTasks, keyedNoop, latency, latencySink, noop } from "./tasks.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-// The worker processes run compiled JavaScript, as a deployed app does (and as the peers' workers do): no tsx loader.
-const BUILD = path.join(ROOT, ".bench-build");
-const BIN = path.join(BUILD, "src", "worker", "bin.js");
-const CONFIG = path.join(BUILD, "scripts", "bench", "tasks.config.js");
-const CEILING = path.join(BUILD, "scripts", "bench", "ceiling-worker.js");
-let compiled = false;
 
-/** Compiles the library, the generated client and the bench config to .bench-build/ once per benchmark run. */
-function compileWorker(): void {
-  if (compiled) return;
-  rmSync(BUILD, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "scripts", "bench", "tsconfig.worker.json")], { stdio: "inherit" });
-  if (tsc.status !== 0) throw new Error("could not compile the benchmark's worker (scripts/bench/tsconfig.worker.json)");
-  writeFileSync(path.join(BUILD, "package.json"), '{ "type": "module" }\n');
-  compiled = true;
+/**
+ * A source tree whose library the worker processes run: this one, or another revision's (`--compare`, which puts the
+ * bench's own harness files in it). The worker processes run compiled JavaScript, as a deployed app does (and as the
+ * peers' workers do): no tsx loader.
+ */
+export interface Build {
+  label: string;
+  /** The tree's root: src/, generated/ and scripts/bench/ are compiled from it. */
+  root: string;
+}
+
+export const thisTree: Build = { label: "this tree", root: ROOT };
+
+/** Where a build's JavaScript goes, and its worker CLI, worker config and ceiling loop in there. */
+function outputOf(build: Build) {
+  const out = path.join(build.root, ".bench-build");
+  const bench = path.join(out, "scripts", "bench");
+  return { out, bin: path.join(out, "src", "worker", "bin.js"), config: path.join(bench, "tasks.config.js"), ceiling: path.join(bench, "ceiling-worker.js") };
+}
+
+const compiled = new Set<string>();
+
+/** Compiles a build's library, generated client and bench config to its .bench-build/, once per benchmark run. */
+export function compileWorker(build: Build = thisTree) {
+  const output = outputOf(build);
+  if (compiled.has(build.root)) return output;
+  rmSync(output.out, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(build.root, "scripts", "bench", "tsconfig.worker.json")], { stdio: "inherit" });
+  if (tsc.status !== 0) throw new Error(`could not compile the benchmark's worker for ${build.label} (scripts/bench/tsconfig.worker.json)`);
+  writeFileSync(path.join(output.out, "package.json"), '{ "type": "module" }\n');
+  compiled.add(build.root);
+  return output;
 }
 
 /** Best-throughput settings found on a 2-core box (`npm run bench -- --only prisma-tasks --tune` sweeps them). */
@@ -41,6 +59,8 @@ export interface WorkerSettings {
   openTelemetry?: boolean;
   /** Per-second schedules the workers run meanwhile (their no-op tasks are drained too); none by default. */
   schedules?: number;
+  /** The library the workers run: this tree's by default. */
+  build?: Build;
 }
 
 const BULK_CHUNK = 10_000;
@@ -68,9 +88,9 @@ async function rate(n: number, op: (i: number) => Promise<unknown>): Promise<num
   return n / ((performance.now() - t0) / 1000);
 }
 
-function cliArgs(settings: WorkerSettings): string[] {
+function cliArgs(settings: WorkerSettings, config: string): string[] {
   // Warnings and errors only, as the peers' workers log (graphile-worker's info line per job is silenced likewise).
-  const args = ["--config", CONFIG, "--concurrency", String(settings.concurrency), "--no-startup-delay", "--log-level", "warn"];
+  const args = ["--config", config, "--concurrency", String(settings.concurrency), "--no-startup-delay", "--log-level", "warn"];
   if (settings.prefetch !== undefined) args.push("--prefetch", String(settings.prefetch));
   return args;
 }
@@ -85,7 +105,7 @@ function remainingAbove(table: TaskTable, target: number) {
 
 /** Drains n queued no-op tasks with `processes` compiled tasks-worker processes. */
 export async function drainWithSettings(url: string, n: number, processes: number, settings: WorkerSettings, maxMs?: number) {
-  compileWorker();
+  const { bin, config } = compileWorker(settings.build);
   return withTaskTable(url, async (table) => {
     const before = await table.unfinished();
     if (before < n) throw new Error(`prisma-tasks drain: only ${before} tasks queued, expected >= ${n}`);
@@ -93,8 +113,8 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
     return runWorkers({
       label: "prisma-tasks",
       command: () => ({
-        modulePath: BIN,
-        args: cliArgs(settings),
+        modulePath: bin,
+        args: cliArgs(settings, config),
         execArgv: [],
         env: {
           ...process.env,
@@ -118,14 +138,14 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
  * the worker sends them. Timed as a drain is.
  */
 export async function drainCeiling(url: string, n: number, settings: WorkerSettings, maxMs?: number) {
-  compileWorker();
+  const { ceiling } = compileWorker(settings.build);
   const claim = Math.max(1, Math.ceil((settings.prefetch ?? settings.concurrency) / 2));
   return withTaskTable(url, async (table) => {
     const target = (await table.unfinished()) - n;
     return runWorkers({
       label: "ceiling",
       command: () => ({
-        modulePath: CEILING,
+        modulePath: ceiling,
         args: [],
         env: { ...process.env, BENCH_DATABASE_URL: url, BENCH_CLAIM: String(claim), BENCH_LANES: "2" },
       }),
