@@ -5,7 +5,7 @@
 //   npm run bench -- --quick           smaller n, one run each; under 2 minutes
 //   npm run bench -- --only prisma-tasks,pg-boss --measure drain,latency --runs 1
 //   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
-//   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with OpenTelemetry off, then with the SDK on
+//   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with the OpenTelemetry API alone, then with the SDK exporting to memory
 //   npm run bench -- --only prisma-tasks,prisma-tasks-mysql         prisma-tasks on PostgreSQL and on MySQL
 //   npm run bench -- --compare <git-rev>   this tree's prisma-tasks against another revision's, alternated (PostgreSQL)
 //
@@ -192,8 +192,9 @@ async function measureBacklog(peer: QueuePeer): Promise<void> {
 }
 
 /**
- * prisma-tasks only: the best-settings drain with OpenTelemetry off (the API installed, no provider registered) and then
- * on (the SDK's tracer and meter providers registered in the worker process), each on a fresh database, same round.
+ * prisma-tasks only: the best-settings drain with the OpenTelemetry API installed and no provider registered, and then
+ * with the SDK's tracer and meter providers registered in the worker process, exporting to memory; each on a fresh
+ * database, same round.
  */
 async function measureOpenTelemetry(peer: QueuePeer): Promise<void> {
   if (peer !== prismaTasksPeer) return;
@@ -265,8 +266,8 @@ function printReport(): void {
     ["latency-fast-p50", `  p50 with --interval ${FAST_INTERVAL} (ms)`],
     ["latency-fast-p99", `  p99 with --interval ${FAST_INTERVAL} (ms)`],
     ["rss", "worker peak RSS, best settings (MB, lower is better)"],
-    ["drain-otel-off", "drain, best settings, OpenTelemetry off (tasks/s)"],
-    ["drain-otel-on", "  same round, OpenTelemetry SDK on (tasks/s)"],
+    ["drain-otel-off", "drain, best settings, OpenTelemetry API without a provider (tasks/s)"],
+    ["drain-otel-on", "  same round, SDK providers exporting to memory (tasks/s)"],
     ["otel-ratio", "  on / off (1.00 = no cost)"],
   ];
   const ours = prismaTasksPeer.name;
