@@ -6,8 +6,13 @@ const literals = new WeakMap<readonly string[], string>();
 export function textArray(names: readonly string[]): string {
   let literal = literals.get(names);
   if (literal === undefined) {
-    literal = `{${names.map((name) => `"${name.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+    literal = `{${names.map(arrayElement).join(",")}}`;
     literals.set(names, literal);
   }
   return literal;
+}
+
+/** One element of an array literal: quoted, its quotes and backslashes escaped; SQL NULL for null. */
+export function arrayElement(text: string | null): string {
+  return text === null ? "NULL" : `"${text.replace(/["\\]/g, "\\$&")}"`;
 }
