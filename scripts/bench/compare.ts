@@ -73,8 +73,8 @@ async function partsOf(build: Build) {
   return {
     install: (url: string) => applyMigrationFiles(build, url),
     /** The bench's Prisma client on `url`, extended with this build's withTasks (and its $tasks). */
-    connect(url: string) {
-      return client.connect(url).$extends(library.withTasks({ tasks: tasks.benchTasks }));
+    async connect(url: string) {
+      return (await client.connect(url)).$extends(library.withTasks({ tasks: tasks.benchTasks }));
     },
     noop: tasks.noop,
   };
@@ -117,7 +117,7 @@ export async function compare(
     const url = await server.createDatabase(`bench_compare_${databases++}`);
     const { install, connect, noop } = parts.get(build)!;
     await install(url);
-    const prisma = connect(url);
+    const prisma = await connect(url);
     try {
       await prisma.$queryRawUnsafe("SELECT 1"); // connected before any clock starts
       return await fn(url, prisma, noop);

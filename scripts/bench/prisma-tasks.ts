@@ -65,14 +65,15 @@ export interface WorkerSettings {
 
 const BULK_CHUNK = 10_000;
 
-function connectWithTasks(url: string) {
-  return connect(url).$extends(withTasks({ tasks: benchTasks }));
+async function connectWithTasks(url: string) {
+  return (await connect(url)).$extends(withTasks({ tasks: benchTasks }));
 }
 
 async function withPrisma<C extends { $disconnect(): Promise<void>; $queryRawUnsafe(sql: string): Promise<unknown> }, T>(
-  client: C,
+  connecting: Promise<C>,
   fn: (client: C) => Promise<T>,
 ): Promise<T> {
+  const client = await connecting;
   try {
     await client.$queryRawUnsafe("SELECT 1"); // open the connection before any clock starts
     return await fn(client);
@@ -174,7 +175,7 @@ export async function measureLatency(url: string, n: number, gapMs: number, inte
     if (samples.length >= n) resolveAll();
   };
   // The worker in this process with its own client, as the peers run theirs; a separate producer client.
-  const workerClient = connectWithTasks(url);
+  const workerClient = await connectWithTasks(url);
   const worker = new Worker({ prisma: workerClient, ...PRISMA_TASKS_BEST, interval, startupDelay: false });
   const running = worker.run();
   try {

@@ -57,7 +57,7 @@ function controlledByBenchmark(): Promise<void> {
 export default defineConfig({
   prisma: async () => {
     if (process.env.BENCH_OPENTELEMETRY === "1") await registerOpenTelemetry();
-    const prisma = connect(url).$extends(withTasks({ tasks: benchTasks, schedules }));
+    const prisma = (await connect(url)).$extends(withTasks({ tasks: benchTasks, schedules }));
     // Open connections of the pool the worker's statements use before the clock starts: four, as the graphile-worker
     // peer warms its pool. (Not Prisma queries: the worker never needs Prisma's query compiler, so it is never loaded.)
     const { sql } = runtimeOf(prisma.$tasks);
