@@ -16,7 +16,8 @@ import { parseArgs } from "node:util";
 import { startMysql, type MysqlServer } from "./db/mariadb.js";
 import { startPostgres, type PostgresServer } from "./db/postgres.js";
 import { graphilePeer } from "./bench/peers/graphile.js";
-import { pgbossPeer } from "./bench/peers/pgboss.js";
+import { enqueueInPrismaTransaction, pgbossPeer } from "./bench/peers/pgboss.js";
+import { runOnRequestedNode } from "./bench/node-runtime.js";
 import { killWorkers } from "./bench/peers/common.js";
 import type { QueuePeer } from "./bench/peers/types.js";
 import {
@@ -41,6 +42,7 @@ const { values: flags } = parseArgs({
     measure: { type: "string" },
     runs: { type: "string" },
     tune: { type: "boolean", default: false },
+    node: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -48,10 +50,11 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(
     "Usage: npm run bench -- [--quick] [--only prisma-tasks,prisma-tasks-mysql,graphile-worker,pg-boss] " +
-      `[--measure ${MEASUREMENTS.join(",")}] [--runs N] [--tune]`,
+      `[--measure ${MEASUREMENTS.join(",")}] [--runs N] [--tune] [--node machine|<path-to-node>]`,
   );
   process.exit(0);
 }
+await runOnRequestedNode(flags.node);
 
 const quick = flags.quick;
 const size = quick
@@ -67,9 +70,12 @@ const allPeers = [prismaTasksPeer, prismaTasksMysqlPeer, graphilePeer, pgbossPee
 /** prisma-tasks on PostgreSQL and on MySQL: the peers compared with the others, and with each other. */
 const ourPeers: readonly QueuePeer[] = [prismaTasksPeer, prismaTasksMysqlPeer];
 const only = flags.only?.split(",").map((name) => name.trim());
-const peers = only ? allPeers.filter((peer) => only.includes(peer.name)) : allPeers;
+const chosen = only ? allPeers.filter((peer) => only.includes(peer.name)) : allPeers;
+/** Peers whose library this Node is too old for (engines.node): named up front and in the report, not run. */
+const unsupported = chosen.filter((peer) => peer.unsupportedNode);
+const peers = chosen.filter((peer) => !peer.unsupportedNode);
 const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS) as Measurement[];
-if (peers.length === 0 || !Number.isInteger(runs) || runs < 1 || measure.some((m) => !MEASUREMENTS.includes(m))) {
+if (chosen.length === 0 || !Number.isInteger(runs) || runs < 1 || measure.some((m) => !MEASUREMENTS.includes(m))) {
   console.error(`bench: --only takes ${allPeers.map((p) => p.name).join(",")}; --measure takes ${MEASUREMENTS.join(",")}; --runs a whole number`);
   process.exit(2);
 }
@@ -140,6 +146,7 @@ async function measureEnqueue(peer: QueuePeer): Promise<void> {
   const n = size.single;
   let url = await freshDatabase(peer);
   record("enqueue-single", peer.name, await peer.enqueueSingle(url, n));
+  if (peer === pgbossPeer) record("enqueue-tx", peer.name, await enqueueInPrismaTransaction(await freshDatabase(peer), n));
   if (peer !== prismaTasksPeer) return;
   url = await freshDatabase(peer);
   record("enqueue-keyed", peer.name, await enqueueKeyed(url, n, "free"));
@@ -274,7 +281,7 @@ function printReport(): void {
   const sizes =
     `n: drain ${size.drain.toLocaleString("en-US")}, single enqueues ${size.single.toLocaleString("en-US")}, ` +
     `latency ${size.latency} tasks ${size.gapMs} ms apart; ${runs === 1 ? "1 run" : `median (min–max) of ${runs} runs`}`;
-  console.log(`\nprisma-tasks vs peers (${quick ? "--quick, " : ""}${sizes})\n`);
+  console.log(`\nprisma-tasks vs peers (${quick ? "--quick, " : ""}${sizes}; Node ${process.versions.node})\n`);
   console.log(table(header, body));
   if (timeCapped.size > 0) console.log(`\n† did not finish within ${size.windowMs / 1000} s: the rate over that window`);
   console.log("\nSettings:");
@@ -295,6 +302,7 @@ function printReport(): void {
     console.log(`prisma-tasks single enqueue with a unique key runs at ${(median(keyed) / median(enqueue)).toFixed(2)}x the rate of one without.`);
   }
   printMysqlNote();
+  for (const peer of unsupported) console.log(`\nNot run: ${peer.unsupportedNode}`);
 }
 
 /** The closing note on MySQL: its figures beside PostgreSQL's from this run (medians), and the ratio. */
@@ -349,7 +357,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const started = performance.now();
 let exitCode = 0;
+for (const peer of unsupported) {
+  console.error(`bench: not running ${peer.name}: ${peer.unsupportedNode}`);
+  exitCode = 1;
+}
 try {
+  progress(`Node ${process.versions.node} (${process.execPath})`);
   progress("starting PostgreSQL (embedded, default settings: fsync on)");
   server = await startPostgres({ useDatabaseUrl: false });
   if (peers.includes(prismaTasksMysqlPeer)) {

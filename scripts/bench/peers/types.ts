@@ -19,6 +19,8 @@ export interface DrainResult {
 export interface QueuePeer {
   name: string;
   version: string;
+  /** Set when this Node is older than the library's package.json engines allow: the reason, reported before any run. */
+  unsupportedNode?: string;
   /** Human-readable description of the tuned settings used (for the report). */
   settings: string;
   /** Create the library's schema (and queue, if needed) in that database. */
