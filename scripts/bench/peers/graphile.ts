@@ -1,8 +1,8 @@
 /**
  * graphile-worker peer for `npm run bench`.
  *
- * Version: 0.17.x — 0.18 requires Node >= 22.18; 0.17.3 declares node >= 14
- * and runs on Node 20.
+ * Version: 0.18.x, which needs Node >= 22.18 (the bench runs on Node 24 by
+ * default).
  *
  * Completion: graphile-worker DELETEs a job row when it completes, so "done"
  * is "the job table has n fewer rows than when we started".
@@ -11,7 +11,7 @@ import { makeWorkerUtils, run, runMigrations, Logger, type WorkerUtils } from "g
 import pg from "pg";
 import type { DrainOptions, QueuePeer } from "./types.js";
 import path from "node:path";
-import { HERE, drainResult, packageVersion, runWorkers, sleep, withClient, withTimeout } from "./common.js";
+import { HERE, drainResult, nodeMismatch, packageVersion, runWorkers, sleep, withClient, withTimeout } from "./common.js";
 
 const TASK = "noop";
 const LATENCY_TASK = "noop_latency";
@@ -78,6 +78,7 @@ const BULK_CHUNK = 10_000;
 export const graphilePeer: QueuePeer = {
   name: "graphile-worker",
   version: packageVersion("graphile-worker"),
+  unsupportedNode: nodeMismatch("graphile-worker"),
   settings:
     `best: concurrency=${GRAPHILE_BEST.concurrency}/process, localQueue.size=${GRAPHILE_BEST.localQueueSize}, ` +
     `completeJobBatchDelay=${GRAPHILE_BEST.completeJobBatchDelay}ms, failJobBatchDelay=${GRAPHILE_BEST.failJobBatchDelay}ms, ` +

@@ -1,43 +1,53 @@
 /**
  * pg-boss peer for `npm run bench`.
  *
- * Version: 10.x — pg-boss 11 requires Node >= 22 and 12 requires >= 22.12;
- * 10.4.2 declares node >= 20.
+ * Version: 12.x, which needs Node >= 22.12 (the bench runs on Node 24 by default).
  *
- * pg-boss 10 has no teamSize/teamConcurrency any more: a worker (`work()`)
- * polls, fetches up to `batchSize` jobs, hands the array to the handler and
- * then completes the whole batch. After each fetch it sleeps for the rest of
- * `pollingIntervalSeconds` (minimum 0.5s) — even when the queue is not empty.
- * So throughput ≈ workers × batchSize / pollingInterval, capped by the DB.
+ * A worker (`work()`) runs `localConcurrency` fetch loops; each fetches up to `batchSize` jobs, hands the array to the
+ * handler and completes the whole batch. Between fetches a loop waits `pollingIntervalSeconds` (minimum 0.5 s), unless
+ * `burstWhenBatchFull` is on and the last fetch came back full: then it fetches again at once. With the instance's
+ * `useListenNotify` and a queue created with `notify: true`, a send() NOTIFYs, which wakes idle workers at once.
  *
- * Completion: completed jobs stay in pgboss.job with state='completed'
- * (moved to pgboss.archive after archiveCompletedAfterSeconds, 12h by default);
- * we count both, with default retention.
+ * Completion: completed jobs stay in pgboss.job with state 'completed' until their deletion time (7 days by default);
+ * v12 has no archive table.
  */
-import PgBoss from "pg-boss";
+import { PgBoss, fromPrisma, type ConstructorOptions } from "pg-boss";
 import type { DrainOptions, QueuePeer } from "./types.js";
 import path from "node:path";
-import { HERE, drainResult, packageVersion, runWorkers, sleep, withClient, withTimeout } from "./common.js";
+import { HERE, drainResult, nodeMismatch, packageVersion, runWorkers, sleep, withClient, withTimeout } from "./common.js";
+import { connect } from "../client.js";
 import type pg from "pg";
 
 const QUEUE = "noop";
 const LATENCY_QUEUE = "noop_latency";
 
-/** Best-throughput settings found on a 2-core box. */
+/** Best-throughput settings on a 2-core box: chosen by the sweep in the peer's settings string. */
 export const PGBOSS_BEST = {
-  workers: 1,
-  batchSize: 4000,
+  localConcurrency: 2,
+  batchSize: 1000,
   pollingIntervalSeconds: 0.5,
+  burstWhenBatchFull: true,
   max: 10,
 };
 
-function workerConfig(url: string, concurrency: number | "best") {
-  if (concurrency === "best") return { url, queue: QUEUE, ...PGBOSS_BEST };
-  // "N jobs in flight per process": one work() with batchSize N, the minimum polling interval.
-  return { url, queue: QUEUE, workers: 1, batchSize: concurrency, pollingIntervalSeconds: 0.5, max: 10 };
+export type PgBossWorkerSettings = {
+  localConcurrency: number;
+  batchSize: number;
+  pollingIntervalSeconds: number;
+  burstWhenBatchFull: boolean;
+  max: number;
+};
+
+function settingsFor(concurrency: number | "best"): PgBossWorkerSettings {
+  if (concurrency === "best") return PGBOSS_BEST;
+  // "N jobs in flight per process": one fetch loop with batchSize N, the minimum polling interval, no burst.
+  return { localConcurrency: 1, batchSize: concurrency, pollingIntervalSeconds: 0.5, burstWhenBatchFull: false, max: 10 };
 }
 
-async function withBoss<T>(url: string, fn: (b: PgBoss) => Promise<T>, opts: Partial<PgBoss.ConstructorOptions> = {}): Promise<T> {
+/** Connection options every instance shares: LISTEN/NOTIFY on (the queues opt in with `notify: true`). */
+const BASE: Partial<ConstructorOptions> = { useListenNotify: true };
+
+async function withBoss<T>(url: string, fn: (b: PgBoss) => Promise<T>, opts: Partial<ConstructorOptions> = {}): Promise<T> {
   // supervise/schedule off for pure producers: they'd only run maintenance timers.
   const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, ...opts });
   boss.on("error", (e) => console.error("[pg-boss error]", (e as Error)?.message ?? e));
@@ -45,38 +55,35 @@ async function withBoss<T>(url: string, fn: (b: PgBoss) => Promise<T>, opts: Par
   try {
     return await fn(boss);
   } finally {
-    await boss.stop({ graceful: false, wait: true });
+    await boss.stop({ graceful: false });
   }
 }
 
 const countCompleted = (c: pg.Client, queue: string) =>
   c
-    .query<{ n: number }>(
-      `select (select count(*) from pgboss.job where name = $1 and state = 'completed')
-            + (select count(*) from pgboss.archive where name = $1 and state = 'completed') as n`,
-      [queue],
-    )
-    .then((r) => Number(r.rows[0].n));
+    .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state = 'completed'`, [queue])
+    .then((r) => r.rows[0].n);
 
 const countPending = (c: pg.Client, queue: string) =>
   c
     .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state < 'completed'`, [queue])
     .then((r) => r.rows[0].n);
 
-/** Jobs not fetched yet, counted through pg-boss's own partial index job_i5 (cheap with a large backlog). */
+/** Jobs not fetched yet (cheap with a large backlog of completed rows: pg-boss indexes its queued jobs). */
 const countQueued = (c: pg.Client, queue: string) =>
   c
     .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state < 'active'`, [queue])
     .then((r) => r.rows[0].n);
 
-async function drainWith(url: string, n: number, { processes, concurrency, maxMs }: DrainOptions) {
+/** Drains n queued jobs with `processes` worker processes at these settings (the sweep calls it directly). */
+export async function drainWithSettings(url: string, n: number, processes: number, settings: PgBossWorkerSettings, maxMs?: number) {
   return withClient(url, async (client) => {
     const pending = await countPending(client, QUEUE);
     if (pending < n) throw new Error(`pg-boss drain: only ${pending} jobs queued, expected >= ${n}`);
     const target = (await countCompleted(client, QUEUE)) + n;
     return runWorkers({
       label: "pg-boss",
-      command: (i) => ({ modulePath: path.join(HERE, "pgboss-worker.mjs"), args: [JSON.stringify(workerConfig(url, concurrency)), String(i)] }),
+      command: () => ({ modulePath: path.join(HERE, "pgboss-worker.mjs"), args: [JSON.stringify({ url, queue: QUEUE, ...BASE, ...settings })] }),
       processes,
       n,
       maxMs,
@@ -93,16 +100,18 @@ const BULK_CHUNK = 10_000;
 export const pgbossPeer: QueuePeer = {
   name: "pg-boss",
   version: packageVersion("pg-boss"),
+  unsupportedNode: nodeMismatch("pg-boss"),
   settings:
-    `best: ${PGBOSS_BEST.workers} work() loops/process × batchSize=${PGBOSS_BEST.batchSize}, ` +
-    `pollingIntervalSeconds=${PGBOSS_BEST.pollingIntervalSeconds} (the minimum), pg pool max=${PGBOSS_BEST.max}; ` +
-    `numeric concurrency N = one work() with batchSize=N, pollingIntervalSeconds=0.5; ` +
+    `best: localConcurrency=${PGBOSS_BEST.localConcurrency} fetch loops/process × batchSize=${PGBOSS_BEST.batchSize}, ` +
+    `burstWhenBatchFull (fetch again at once after a full batch), pollingIntervalSeconds=${PGBOSS_BEST.pollingIntervalSeconds} (the minimum), ` +
+    `pg pool max=${PGBOSS_BEST.max}; numeric concurrency N = one fetch loop with batchSize=N, pollingIntervalSeconds=0.5, no burst; ` +
+    `useListenNotify on every instance and queues created with notify: true (LISTEN/NOTIFY wake-ups, notifyPollingIntervalSeconds 30 s default); ` +
     `queue policy 'standard', default retention (completed rows kept); bulk enqueue = boss.insert() in chunks of ${BULK_CHUNK}; ` +
-    `single enqueue = boss.send(); latency worker uses the best settings (polling, no LISTEN/NOTIFY in v10)`,
+    `single enqueue = boss.send(); $transaction enqueue = boss.send() with { db: fromPrisma(tx) }; latency worker uses the best settings`,
 
   async install(url) {
     await withBoss(url, async (boss) => {
-      for (const q of [QUEUE, LATENCY_QUEUE]) if (!(await boss.getQueue(q))) await boss.createQueue(q);
+      for (const q of [QUEUE, LATENCY_QUEUE]) if (!(await boss.getQueue(q))) await boss.createQueue(q, { notify: true });
     });
   },
 
@@ -112,10 +121,10 @@ export const pgbossPeer: QueuePeer = {
       const t0 = performance.now();
       for (let done = 0; done < n; done += BULK_CHUNK) {
         const size = Math.min(BULK_CHUNK, n - done);
-        await boss.insert(Array.from({ length: size }, () => ({ name: QUEUE, data: {} })));
+        await boss.insert(QUEUE, Array.from({ length: size }, () => ({ data: {} })));
       }
       return n / ((performance.now() - t0) / 1000);
-    });
+    }, BASE);
   },
 
   async enqueueSingle(url, n) {
@@ -124,14 +133,14 @@ export const pgbossPeer: QueuePeer = {
       const t0 = performance.now();
       for (let i = 0; i < n; i++) await boss.send(QUEUE, {});
       return n / ((performance.now() - t0) / 1000);
-    });
+    }, BASE);
   },
 
-  async drain(url, n, options) {
-    return drainResult(await drainWith(url, n, options));
+  async drain(url, n, { processes, concurrency, maxMs }) {
+    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs));
   },
 
-  // Completed jobs stay in pgboss.job (state 'completed') until archived after 12 hours by default.
+  // Completed jobs stay in pgboss.job (state 'completed') until deleted, 7 days after completion by default.
   async seedFinished(url, n) {
     await withClient(url, async (client) => {
       await client.query(
@@ -148,32 +157,44 @@ export const pgbossPeer: QueuePeer = {
     let resolveAll!: () => void;
     const allDone = new Promise<void>((r) => (resolveAll = r));
     // Worker with default supervise/schedule, like a real deployment; a separate producer.
-    const worker = new PgBoss({ connectionString: url, max: PGBOSS_BEST.max });
+    const worker = new PgBoss({ connectionString: url, max: PGBOSS_BEST.max, ...BASE });
     worker.on("error", (e) => console.error("[pg-boss error]", (e as Error)?.message ?? e));
     await worker.start();
     try {
-      const opts = { batchSize: PGBOSS_BEST.batchSize, pollingIntervalSeconds: PGBOSS_BEST.pollingIntervalSeconds };
-      for (let i = 0; i < PGBOSS_BEST.workers; i++) {
-        await worker.work<{ t: number }>(LATENCY_QUEUE, opts, async (jobs) => {
-          const now = Date.now();
-          for (const j of jobs) samples.push(now - j.data.t);
-          if (samples.length >= n) resolveAll();
-        });
-      }
+      const { max: _pool, ...options } = PGBOSS_BEST;
+      await worker.work<{ t: number }>(LATENCY_QUEUE, options, async (jobs) => {
+        const now = Date.now();
+        for (const j of jobs) samples.push(now - j.data.t);
+        if (samples.length >= n) resolveAll();
+      });
       await withBoss(url, async (producer) => {
-        await sleep(200);
+        await sleep(200); // let the worker go idle (LISTEN established)
         for (let i = 0; i < n; i++) {
           await producer.send(LATENCY_QUEUE, { t: Date.now() });
           if (gapMs > 0) await sleep(gapMs);
         }
-      });
+      }, BASE);
       await withTimeout(allDone, 30_000, () => `pg-boss latency: only ${samples.length}/${n} jobs ran`);
       return samples.slice(0, n);
     } finally {
-      await worker.stop({ graceful: true, wait: true, timeout: 10_000 });
+      await worker.stop({ graceful: true, timeout: 10_000 });
     }
   },
-
 };
+
+/** n sends, each inside its own Prisma interactive transaction through pg-boss's Prisma adapter; jobs/s. */
+export async function enqueueInPrismaTransaction(url: string, n: number): Promise<number> {
+  return withBoss(url, async (boss) => {
+    const prisma = connect(url);
+    try {
+      await prisma.$queryRawUnsafe("SELECT 1"); // open the connection before the clock starts
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await prisma.$transaction(async (tx) => boss.send(QUEUE, {}, { db: fromPrisma(tx) }));
+      return n / ((performance.now() - t0) / 1000);
+    } finally {
+      await prisma.$disconnect();
+    }
+  }, BASE);
+}
 
 export default pgbossPeer;
