@@ -5,9 +5,14 @@
 //   npm run bench -- --quick           smaller n, one run each; under 2 minutes
 //   npm run bench -- --only prisma-tasks,pg-boss --measure drain,latency --runs 1
 //   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
+//                                                  (--only graphile-worker or pg-boss: that library's settings)
 //   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with OpenTelemetry off, then with the SDK on
 //   npm run bench -- --only prisma-tasks,prisma-tasks-mysql         prisma-tasks on PostgreSQL and on MySQL
+//   npm run bench -- --quick --node machine    on this machine's Node instead of Node 24 (or --node <path-to-node>)
 //
+// The bench runs on Node 24 (scripts/bench/node-runtime.ts: fetched once from the npm registry into .bench-node/, then
+// the bench re-executes itself on it), so its producers and every worker process run on the Node the peers need; a
+// peer whose package.json engines rule out the Node in use is named and skipped before anything runs.
 // Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
 // (fsync and synchronous_commit on); MariaDB as scripts/db/mariadb.ts starts it (innodb_flush_log_at_trx_commit=2),
 // always a private one: MYSQL_URL is not used, as DATABASE_URL is not. Worker processes and both servers are stopped
@@ -214,26 +219,26 @@ const steps: Record<Measurement, (peer: QueuePeer) => Promise<void>> = {
   opentelemetry: measureOpenTelemetry,
 };
 
-/** prisma-tasks only: one worker process draining n tasks at several --concurrency / --prefetch settings. */
+/** Each peer's tune candidates (prisma-tasks' --concurrency × --prefetch, the peers' own knobs), 1 and 4 processes. */
 async function tune(): Promise<void> {
   const n = size.drain;
-  for (const processes of [1, 4]) {
-    const rows: string[][] = [];
-    for (const concurrency of [20, 50, 100]) {
-      for (const prefetch of [200, 500, 1000]) {
+  for (const peer of peers) {
+    for (const processes of [1, 4]) {
+      const rows: string[][] = [];
+      for (const candidate of peer.tuneCandidates ?? []) {
         const figures: Runs = [];
         for (let run = 0; run < runs; run++) {
-          const url = await freshDatabase(prismaTasksPeer);
-          await prismaTasksPeer.enqueueBulk(url, n);
-          const drained = await drainWithSettings(url, n, processes, { concurrency, prefetch });
-          figures.push(drained.completed / (drained.elapsedMs / 1000));
+          const url = await freshDatabase(peer);
+          await peer.enqueueBulk(url, n);
+          figures.push((await candidate.drain(url, n, processes)).perSecond);
         }
-        rows.push([`--concurrency ${concurrency} --prefetch ${prefetch}`, cell(figures)]);
-        progress(`  tune, ${processes} process(es): ${rows.at(-1)!.join(": ")} tasks/s`);
+        rows.push([candidate.label, cell(figures)]);
+        progress(`  tune ${peer.name}, ${processes} process(es): ${rows.at(-1)!.join(": ")} jobs/s`);
       }
+      if (rows.length === 0) continue;
+      console.log(`\n${peer.name} drain of ${n.toLocaleString("en-US")} no-op jobs, ${processes} worker process(es), Node ${process.versions.node} (jobs/s)\n`);
+      console.log(table(["settings", "jobs/s"], rows));
     }
-    console.log(`\nprisma-tasks drain of ${n.toLocaleString("en-US")} no-op tasks, ${processes} worker process(es) (tasks/s)\n`);
-    console.log(table(["settings", "tasks/s"], rows));
   }
 }
 

@@ -1,6 +1,6 @@
 // Worker child process for the pg-boss benchmark (plain Node, no tsx).
 // argv[2] = JSON config: { url, queue, useListenNotify, localConcurrency, batchSize, pollingIntervalSeconds,
-//                         burstWhenBatchFull, max }
+//                         burstWhenBatchFull, notifyPollingIntervalSeconds?, max }
 // Protocol: see common.ts.
 import { PgBoss } from "pg-boss";
 
@@ -21,6 +21,8 @@ process.on("message", async (m) => {
         pollingIntervalSeconds: cfg.pollingIntervalSeconds,
         burstWhenBatchFull: cfg.burstWhenBatchFull,
       };
+      // pg-boss rejects an option present but undefined: only a given interval is passed.
+      if (cfg.notifyPollingIntervalSeconds !== undefined) options.notifyPollingIntervalSeconds = cfg.notifyPollingIntervalSeconds;
       // A batch handler: pg-boss completes (or fails) the whole batch when it resolves.
       await boss.work(cfg.queue, options, async (jobs) => {
         await Promise.all(jobs.map(noop));

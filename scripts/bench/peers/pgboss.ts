@@ -12,7 +12,7 @@
  * v12 has no archive table.
  */
 import { PgBoss, fromPrisma, type ConstructorOptions } from "pg-boss";
-import type { DrainOptions, QueuePeer } from "./types.js";
+import type { QueuePeer, TuneCandidate } from "./types.js";
 import path from "node:path";
 import { HERE, drainResult, nodeMismatch, packageVersion, runWorkers, sleep, withClient, withTimeout } from "./common.js";
 import { connect } from "../client.js";
@@ -21,27 +21,36 @@ import type pg from "pg";
 const QUEUE = "noop";
 const LATENCY_QUEUE = "noop_latency";
 
-/** Best-throughput settings on a 2-core box: chosen by the sweep in the peer's settings string. */
-export const PGBOSS_BEST = {
-  localConcurrency: 2,
-  batchSize: 1000,
-  pollingIntervalSeconds: 0.5,
-  burstWhenBatchFull: true,
-  max: 10,
-};
-
 export type PgBossWorkerSettings = {
   localConcurrency: number;
   batchSize: number;
   pollingIntervalSeconds: number;
   burstWhenBatchFull: boolean;
+  /** The poll between fetches while NOTIFY is active; the library's default (30 s) when absent. */
+  notifyPollingIntervalSeconds?: number;
   max: number;
 };
 
-function settingsFor(concurrency: number | "best"): PgBossWorkerSettings {
-  if (concurrency === "best") return PGBOSS_BEST;
-  // "N jobs in flight per process": one fetch loop with batchSize N, the minimum polling interval, no burst.
-  return { localConcurrency: 1, batchSize: concurrency, pollingIntervalSeconds: 0.5, burstWhenBatchFull: false, max: 10 };
+/**
+ * Best-throughput settings on a 2-core box, from `--tune` (see the peer's settings string): four fetch loops in all
+ * did best, spread over the worker processes (one process: localConcurrency 4; four processes: 1 each).
+ */
+const FETCH_LOOPS = 4;
+export function pgbossBest(processes: number): PgBossWorkerSettings {
+  return {
+    localConcurrency: Math.max(1, Math.round(FETCH_LOOPS / processes)),
+    batchSize: 500,
+    pollingIntervalSeconds: 0.5,
+    burstWhenBatchFull: true,
+    max: 10,
+  };
+}
+
+function settingsFor(concurrency: number | "best", processes: number): PgBossWorkerSettings {
+  if (concurrency === "best") return pgbossBest(processes);
+  // "N jobs in flight per process": one fetch loop with batchSize N, no burst, polling at the minimum interval (with
+  // NOTIFY active too: its default, 30 s, would leave a backlog waiting between fetches, as NOTIFY only announces new jobs).
+  return { localConcurrency: 1, batchSize: concurrency, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, burstWhenBatchFull: false, max: 10 };
 }
 
 /** Connection options every instance shares: LISTEN/NOTIFY on (the queues opt in with `notify: true`). */
@@ -97,14 +106,28 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
 
 const BULK_CHUNK = 10_000;
 
+/** What `--tune` tries: fetch loops × batch size with burst fetching, and v10's way (one loop, a big batch, no burst). */
+const TUNE_CANDIDATES: PgBossWorkerSettings[] = [
+  ...[1, 2, 4].flatMap((localConcurrency) =>
+    [100, 500, 1000, 4000].map((batchSize) => ({ ...pgbossBest(1), localConcurrency, batchSize })),
+  ),
+  { ...pgbossBest(1), localConcurrency: 1, batchSize: 4000, burstWhenBatchFull: false, notifyPollingIntervalSeconds: 0.5 },
+];
+
 export const pgbossPeer: QueuePeer = {
   name: "pg-boss",
   version: packageVersion("pg-boss"),
   unsupportedNode: nodeMismatch("pg-boss"),
   settings:
-    `best: localConcurrency=${PGBOSS_BEST.localConcurrency} fetch loops/process × batchSize=${PGBOSS_BEST.batchSize}, ` +
-    `burstWhenBatchFull (fetch again at once after a full batch), pollingIntervalSeconds=${PGBOSS_BEST.pollingIntervalSeconds} (the minimum), ` +
-    `pg pool max=${PGBOSS_BEST.max}; numeric concurrency N = one fetch loop with batchSize=N, pollingIntervalSeconds=0.5, no burst; ` +
+    `best: ${FETCH_LOOPS} fetch loops in all (1 process: localConcurrency=${pgbossBest(1).localConcurrency}; 4 processes: ` +
+    `localConcurrency=${pgbossBest(4).localConcurrency} each) × batchSize=${pgbossBest(1).batchSize}, burstWhenBatchFull ` +
+    `(fetch again at once after a full batch), pollingIntervalSeconds=${pgbossBest(1).pollingIntervalSeconds} (the minimum), ` +
+    `pg pool max=${pgbossBest(1).max}; chosen by \`--only pg-boss --tune\` on Node 24 over localConcurrency 1/2/4 × batchSize ` +
+    `100/500/1000/4000, two sweeps (1 process: localConcurrency 4 × 500 did 11.0k–13.4k jobs/s, 1 or 2 × 500–4000 ` +
+    `6.9k–12.9k; 4 processes: 1 × 500 did 9.1k–9.7k, 1 or 2 × 500–4000 5.3k–11.5k, 4 × any 5.1k–8.2k; v10's way, one ` +
+    `loop × 4000 without burst, 6.1k–9.1k); ` +
+    `numeric concurrency N = one fetch loop with batchSize=N, no burst, ` +
+    `pollingIntervalSeconds=0.5 and notifyPollingIntervalSeconds=0.5; ` +
     `useListenNotify on every instance and queues created with notify: true (LISTEN/NOTIFY wake-ups, notifyPollingIntervalSeconds 30 s default); ` +
     `queue policy 'standard', default retention (completed rows kept); bulk enqueue = boss.insert() in chunks of ${BULK_CHUNK}; ` +
     `single enqueue = boss.send(); $transaction enqueue = boss.send() with { db: fromPrisma(tx) }; latency worker uses the best settings`,
@@ -137,7 +160,7 @@ export const pgbossPeer: QueuePeer = {
   },
 
   async drain(url, n, { processes, concurrency, maxMs }) {
-    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs));
+    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency, processes), maxMs));
   },
 
   // Completed jobs stay in pgboss.job (state 'completed') until deleted, 7 days after completion by default.
@@ -152,16 +175,25 @@ export const pgbossPeer: QueuePeer = {
     });
   },
 
+  tuneCandidates: TUNE_CANDIDATES.map(
+    (settings): TuneCandidate => ({
+      label:
+        `localConcurrency ${settings.localConcurrency} batchSize ${settings.batchSize}` +
+        (settings.burstWhenBatchFull ? " burstWhenBatchFull" : ` no burst, polling every ${settings.notifyPollingIntervalSeconds ?? 30} s`),
+      drain: async (url, n, processes) => drainResult(await drainWithSettings(url, n, processes, settings)),
+    }),
+  ),
+
   async latency(url, n, gapMs) {
     const samples: number[] = [];
     let resolveAll!: () => void;
     const allDone = new Promise<void>((r) => (resolveAll = r));
     // Worker with default supervise/schedule, like a real deployment; a separate producer.
-    const worker = new PgBoss({ connectionString: url, max: PGBOSS_BEST.max, ...BASE });
+    const { max, ...options } = pgbossBest(1);
+    const worker = new PgBoss({ connectionString: url, max, ...BASE });
     worker.on("error", (e) => console.error("[pg-boss error]", (e as Error)?.message ?? e));
     await worker.start();
     try {
-      const { max: _pool, ...options } = PGBOSS_BEST;
       await worker.work<{ t: number }>(LATENCY_QUEUE, options, async (jobs) => {
         const now = Date.now();
         for (const j of jobs) samples.push(now - j.data.t);
