@@ -113,5 +113,5 @@ export function engineMismatch(pkg: string, range: string | undefined, node = pr
   if (!bounds) return undefined;
   const version = node.split(".").map(Number);
   if (bounds.every((bound) => atLeast(version, bound))) return undefined;
-  return `${pkg} needs Node ${range} (its package.json engines), and this is Node ${node}: run without --node machine (Node ${BENCH_NODE_VERSION}), or with --node <path-to-a-newer-node>`;
+  return `${pkg} needs Node ${range} (its package.json engines), and this is Node ${node}: run without --node (the bench's Node ${BENCH_NODE_VERSION}), or pass --node <path-to-a-newer-node>`;
 }
