@@ -21,7 +21,7 @@ import type pg from "pg";
 const QUEUE = "noop";
 const LATENCY_QUEUE = "noop_latency";
 
-export type PgBossWorkerSettings = {
+type PgBossWorkerSettings = {
   localConcurrency: number;
   batchSize: number;
   pollingIntervalSeconds: number;
@@ -36,7 +36,7 @@ export type PgBossWorkerSettings = {
  * did best, spread over the worker processes (one process: localConcurrency 4; four processes: 1 each).
  */
 const FETCH_LOOPS = 4;
-export function pgbossBest(processes: number): PgBossWorkerSettings {
+function pgbossBest(processes: number): PgBossWorkerSettings {
   return {
     localConcurrency: Math.max(1, Math.round(FETCH_LOOPS / processes)),
     batchSize: 500,
@@ -78,14 +78,14 @@ const countPending = (c: pg.Client, queue: string) =>
     .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state < 'completed'`, [queue])
     .then((r) => r.rows[0].n);
 
-/** Jobs not fetched yet (cheap with a large backlog of completed rows: pg-boss indexes its queued jobs). */
+/** Jobs not fetched yet, counted through pg-boss's own partial index job_i11 (cheap with a large backlog). */
 const countQueued = (c: pg.Client, queue: string) =>
   c
-    .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state < 'active'`, [queue])
+    .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state < 'active' and not blocked`, [queue])
     .then((r) => r.rows[0].n);
 
 /** Drains n queued jobs with `processes` worker processes at these settings (the sweep calls it directly). */
-export async function drainWithSettings(url: string, n: number, processes: number, settings: PgBossWorkerSettings, maxMs?: number) {
+async function drainWithSettings(url: string, n: number, processes: number, settings: PgBossWorkerSettings, maxMs?: number) {
   return withClient(url, async (client) => {
     const pending = await countPending(client, QUEUE);
     if (pending < n) throw new Error(`pg-boss drain: only ${pending} jobs queued, expected >= ${n}`);
