@@ -39,6 +39,7 @@ export function benchNode(version: string = BENCH_NODE_VERSION): string {
     renameSync(partial, dir);
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
+    if (existsSync(binary)) return binary; // another bench run unpacked it meanwhile
     const { message, stderr } = error as Error & { stderr?: Buffer };
     const npmSaid = stderr?.toString().split("\n").filter((line) => line.trim() && !line.includes("complete log")).slice(0, 2);
     const said = npmSaid?.length ? npmSaid.join("; ") : message.split("\n")[0];
