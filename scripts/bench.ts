@@ -5,10 +5,15 @@
 //   npm run bench -- --quick           smaller n, one run each; under 2 minutes
 //   npm run bench -- --only prisma-tasks,pg-boss --measure drain,latency --runs 1
 //   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
+//                                                  (--only graphile-worker or pg-boss: that library's settings)
 //   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with the OpenTelemetry API alone, then with the SDK exporting to memory
 //   npm run bench -- --only prisma-tasks,prisma-tasks-mysql         prisma-tasks on PostgreSQL and on MySQL
 //   npm run bench -- --compare <git-rev>   this tree's prisma-tasks against another revision's, alternated (PostgreSQL)
+//   npm run bench -- --quick --node machine    on this machine's Node instead of Node 24 (or --node <path-to-node>)
 //
+// The bench runs on Node 24 (scripts/bench/node-runtime.ts: fetched once from the npm registry into .bench-node/, then
+// the bench re-executes itself on it), so its producers and every worker process run on the Node the peers need; a
+// peer whose package.json engines rule out the Node in use is named and skipped before anything runs.
 // Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
 // (fsync and synchronous_commit on); MariaDB as scripts/db/mariadb.ts starts it (innodb_flush_log_at_trx_commit=2),
 // always a private one: MYSQL_URL is not used, as DATABASE_URL is not. Worker processes and both servers are stopped
@@ -17,7 +22,8 @@ import { parseArgs } from "node:util";
 import { startMysql, type MysqlServer } from "./db/mariadb.js";
 import { startPostgres, type PostgresServer } from "./db/postgres.js";
 import { graphilePeer } from "./bench/peers/graphile.js";
-import { pgbossPeer } from "./bench/peers/pgboss.js";
+import { enqueueInPrismaTransaction, pgbossPeer } from "./bench/peers/pgboss.js";
+import { runOnRequestedNode } from "./bench/node-runtime.js";
 import { killWorkers } from "./bench/peers/common.js";
 import type { QueuePeer } from "./bench/peers/types.js";
 import {
@@ -45,6 +51,7 @@ const { values: flags } = parseArgs({
     runs: { type: "string" },
     tune: { type: "boolean", default: false },
     compare: { type: "string" },
+    node: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -52,10 +59,11 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(
     "Usage: npm run bench -- [--quick] [--only prisma-tasks,prisma-tasks-mysql,graphile-worker,pg-boss] " +
-      `[--measure ${MEASUREMENTS.join(",")}] [--runs N] [--tune] [--compare <git-rev>]`,
+      `[--measure ${MEASUREMENTS.join(",")}] [--runs N] [--tune] [--compare <git-rev>] [--node machine|<path-to-node>]`,
   );
   process.exit(0);
 }
+await runOnRequestedNode(flags.node);
 
 const quick = flags.quick;
 const size = quick
@@ -71,9 +79,12 @@ const allPeers = [prismaTasksPeer, prismaTasksMysqlPeer, graphilePeer, pgbossPee
 /** prisma-tasks on PostgreSQL and on MySQL: the peers compared with the others, and with each other. */
 const ourPeers: readonly QueuePeer[] = [prismaTasksPeer, prismaTasksMysqlPeer];
 const only = flags.only?.split(",").map((name) => name.trim());
-const peers = only ? allPeers.filter((peer) => only.includes(peer.name)) : allPeers;
+const chosen = only ? allPeers.filter((peer) => only.includes(peer.name)) : allPeers;
+/** Peers whose library this Node is too old for (engines.node): named up front and in the report, not run. */
+const unsupported = chosen.filter((peer) => peer.unsupportedNode);
+const peers = chosen.filter((peer) => !peer.unsupportedNode);
 const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS) as Measurement[];
-if (peers.length === 0 || !Number.isInteger(runs) || runs < 1 || measure.some((m) => !MEASUREMENTS.includes(m))) {
+if (chosen.length === 0 || !Number.isInteger(runs) || runs < 1 || measure.some((m) => !MEASUREMENTS.includes(m))) {
   console.error(`bench: --only takes ${allPeers.map((p) => p.name).join(",")}; --measure takes ${MEASUREMENTS.join(",")}; --runs a whole number`);
   process.exit(2);
 }
@@ -151,6 +162,7 @@ async function measureEnqueue(peer: QueuePeer): Promise<void> {
   const n = size.single;
   let url = await freshDatabase(peer);
   record("enqueue-single", peer.name, await peer.enqueueSingle(url, n));
+  if (peer === pgbossPeer) record("enqueue-tx", peer.name, await enqueueInPrismaTransaction(await freshDatabase(peer), n));
   if (peer !== prismaTasksPeer) return;
   url = await freshDatabase(peer);
   record("enqueue-keyed", peer.name, await enqueueKeyed(url, n, "free"));
@@ -219,26 +231,26 @@ const steps: Record<Measurement, (peer: QueuePeer) => Promise<void>> = {
   opentelemetry: measureOpenTelemetry,
 };
 
-/** prisma-tasks only: one worker process draining n tasks at several --concurrency / --prefetch settings. */
+/** Each peer's tune candidates (prisma-tasks' --concurrency × --prefetch, the peers' own knobs), 1 and 4 processes. */
 async function tune(): Promise<void> {
   const n = size.drain;
-  for (const processes of [1, 4]) {
-    const rows: string[][] = [];
-    for (const concurrency of [20, 50, 100]) {
-      for (const prefetch of [200, 500, 1000]) {
+  for (const peer of peers) {
+    for (const processes of [1, 4]) {
+      const rows: string[][] = [];
+      for (const candidate of peer.tuneCandidates ?? []) {
         const figures: Runs = [];
         for (let run = 0; run < runs; run++) {
-          const url = await freshDatabase(prismaTasksPeer);
-          await prismaTasksPeer.enqueueBulk(url, n);
-          const drained = await drainWithSettings(url, n, processes, { concurrency, prefetch });
-          figures.push(drained.completed / (drained.elapsedMs / 1000));
+          const url = await freshDatabase(peer);
+          await peer.enqueueBulk(url, n);
+          figures.push((await candidate.drain(url, n, processes)).perSecond);
         }
-        rows.push([`--concurrency ${concurrency} --prefetch ${prefetch}`, cell(figures)]);
-        progress(`  tune, ${processes} process(es): ${rows.at(-1)!.join(": ")} tasks/s`);
+        rows.push([candidate.label, cell(figures)]);
+        progress(`  tune ${peer.name}, ${processes} process(es): ${rows.at(-1)!.join(": ")} jobs/s`);
       }
+      if (rows.length === 0) continue;
+      console.log(`\n${peer.name} drain of ${n.toLocaleString("en-US")} no-op jobs, ${processes} worker process(es), Node ${process.versions.node} (jobs/s)\n`);
+      console.log(table(["settings", "jobs/s"], rows));
     }
-    console.log(`\nprisma-tasks drain of ${n.toLocaleString("en-US")} no-op tasks, ${processes} worker process(es) (tasks/s)\n`);
-    console.log(table(["settings", "tasks/s"], rows));
   }
 }
 
@@ -288,7 +300,7 @@ function printReport(): void {
   const sizes =
     `n: drain ${size.drain.toLocaleString("en-US")}, single enqueues ${size.single.toLocaleString("en-US")}, ` +
     `latency ${size.latency} tasks ${size.gapMs} ms apart; ${runs === 1 ? "1 run" : `median (min–max) of ${runs} runs`}`;
-  console.log(`\nprisma-tasks vs peers (${quick ? "--quick, " : ""}${sizes})\n`);
+  console.log(`\nprisma-tasks vs peers (${quick ? "--quick, " : ""}${sizes}; Node ${process.versions.node})\n`);
   console.log(table(header, body));
   if (timeCapped.size > 0) console.log(`\n† did not finish within ${size.windowMs / 1000} s: the rate over that window`);
   console.log("\nSettings:");
@@ -309,6 +321,7 @@ function printReport(): void {
     console.log(`prisma-tasks single enqueue with a unique key runs at ${(median(keyed) / median(enqueue)).toFixed(2)}x the rate of one without.`);
   }
   printMysqlNote();
+  for (const peer of unsupported) console.log(`\nNot run: ${peer.unsupportedNode}`);
 }
 
 /** The closing note on MySQL: its figures beside PostgreSQL's from this run (medians), and the ratio. */
@@ -363,7 +376,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const started = performance.now();
 let exitCode = 0;
+for (const peer of unsupported) {
+  console.error(`bench: not running ${peer.name}: ${peer.unsupportedNode}`);
+  exitCode = 1;
+}
 try {
+  progress(`Node ${process.versions.node} (${process.execPath})`);
   progress("starting PostgreSQL (embedded, default settings: fsync on)");
   server = await startPostgres({ useDatabaseUrl: false });
   if (peers.includes(prismaTasksMysqlPeer) && flags.compare === undefined && !flags.tune) {

@@ -9,7 +9,7 @@ import { Worker, withTasks } from "../../src/index.js";
 import { applyMigrations } from "../db/migrations.js";
 import { connect, type BenchProvider } from "./client.js";
 import { drainResult, runWorkers, sleep, withTimeout } from "./peers/common.js";
-import type { DrainOptions, QueuePeer } from "./peers/types.js";
+import type { DrainOptions, QueuePeer, TuneCandidate } from "./peers/types.js";
 import { withTaskTable, type TaskTable } from "./task-table.js";
 import { benchTasks, keyedNoop, latency, latencySink, noop } from "./tasks.js";
 
@@ -241,6 +241,15 @@ function prismaTasksOn(provider: BenchProvider, name: string): QueuePeer {
     async seedFinished(url, n) {
       await withTaskTable(url, (table) => table.seedFinished(noop.name, n));
     },
+
+    tuneCandidates: [20, 50, 100].flatMap((concurrency) =>
+      [200, 500, 1000].map(
+        (prefetch): TuneCandidate => ({
+          label: `--concurrency ${concurrency} --prefetch ${prefetch}`,
+          drain: async (url, n, processes) => drainResult(await drainWithSettings(url, n, processes, { concurrency, prefetch })),
+        }),
+      ),
+    ),
   };
 }
 

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { engineMismatch } from "../node-runtime.js";
 import type { DrainResult } from "./types.js";
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -207,19 +208,29 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
   }
 }
 
-/** Installed version of a package (reads its package.json next to the resolved entry). */
-export function packageVersion(pkg: string): string {
+/** The installed package.json of a package (found next to its resolved entry), or undefined. */
+function packageJson(pkg: string): { version?: string; engines?: { node?: string } } | undefined {
   const require = createRequire(import.meta.url);
   let dir = path.dirname(require.resolve(pkg));
   for (let i = 0; i < 5; i++) {
     const file = path.join(dir, "package.json");
     if (existsSync(file)) {
       const json = JSON.parse(readFileSync(file, "utf8"));
-      if (json.name === pkg) return json.version;
+      if (json.name === pkg) return json;
     }
     dir = path.dirname(dir);
   }
-  return "unknown";
+  return undefined;
+}
+
+/** Installed version of a package. */
+export function packageVersion(pkg: string): string {
+  return packageJson(pkg)?.version ?? "unknown";
+}
+
+/** Why this Node cannot run the installed package, by its package.json engines.node; undefined when it can. */
+export function nodeMismatch(pkg: string): string | undefined {
+  return engineMismatch(`${pkg} ${packageVersion(pkg)}`, packageJson(pkg)?.engines?.node);
 }
 
 /** Reject with message() if p has not settled within ms. */

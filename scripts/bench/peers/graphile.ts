@@ -1,41 +1,50 @@
 /**
  * graphile-worker peer for `npm run bench`.
  *
- * Version: 0.17.x — 0.18 requires Node >= 22.18; 0.17.3 declares node >= 14
- * and runs on Node 20.
+ * Version: 0.18.x, which needs Node >= 22.18 (the bench runs on Node 24 by
+ * default).
  *
  * Completion: graphile-worker DELETEs a job row when it completes, so "done"
  * is "the job table has n fewer rows than when we started".
  */
 import { makeWorkerUtils, run, runMigrations, Logger, type WorkerUtils } from "graphile-worker";
 import pg from "pg";
-import type { DrainOptions, QueuePeer } from "./types.js";
+import type { QueuePeer, TuneCandidate } from "./types.js";
 import path from "node:path";
-import { HERE, drainResult, packageVersion, runWorkers, sleep, withClient, withTimeout } from "./common.js";
+import { HERE, drainResult, nodeMismatch, packageVersion, runWorkers, sleep, withClient, withTimeout } from "./common.js";
 
 const TASK = "noop";
 const LATENCY_TASK = "noop_latency";
 const JOBS_TABLE = "graphile_worker._private_jobs";
 
-/** Best-throughput settings found on a 2-core box (see smoke/tuning notes in the report). */
+/** A worker process's settings beyond the library's defaults. */
+export interface GraphileSettings {
+  concurrency: number;
+  maxPoolSize: number;
+  localQueueSize?: number;
+  completeJobBatchDelay?: number;
+  failJobBatchDelay?: number;
+  pollInterval?: number;
+}
+
+/** Best-throughput settings on a 2-core box: chosen by the sweep in the peer's settings string. */
 export const GRAPHILE_BEST = {
-  concurrency: 24,
-  localQueueSize: 500,
+  concurrency: 50,
+  localQueueSize: 4000,
   completeJobBatchDelay: 0,
   failJobBatchDelay: 0,
   pollInterval: 2000,
-};
+  maxPoolSize: 54,
+} satisfies GraphileSettings;
 
 const quietLogger = new Logger(() => (level, message) => {
   if (level === "error" || level === "warning") console.error(`[graphile-worker ${level}] ${message}`);
 });
 
-function workerConfig(url: string, concurrency: number | "best", task = TASK) {
-  if (concurrency === "best") {
-    return { url, task, ...GRAPHILE_BEST, maxPoolSize: GRAPHILE_BEST.concurrency + 4 };
-  }
+function settingsFor(concurrency: number | "best"): GraphileSettings {
+  if (concurrency === "best") return GRAPHILE_BEST;
   // Library defaults apart from concurrency (and a pool big enough for it).
-  return { url, task, concurrency, maxPoolSize: Math.max(10, concurrency + 2) };
+  return { concurrency, maxPoolSize: Math.max(10, concurrency + 2) };
 }
 
 async function withUtils<T>(url: string, fn: (u: WorkerUtils) => Promise<T>): Promise<T> {
@@ -54,14 +63,15 @@ const countJobs = (c: pg.Client) =>
 const countAvailable = (c: pg.Client) =>
   c.query<{ n: number }>(`select count(*)::int as n from ${JOBS_TABLE} where is_available = true`).then((r) => r.rows[0].n);
 
-async function drainWith(url: string, n: number, { processes, concurrency, maxMs }: DrainOptions) {
+/** Drains n queued jobs with `processes` worker processes at these settings (the sweep calls it directly). */
+async function drainWithSettings(url: string, n: number, processes: number, settings: GraphileSettings, maxMs?: number) {
   return withClient(url, async (client) => {
     const before = await countJobs(client);
     if (before < n) throw new Error(`graphile drain: only ${before} jobs queued, expected >= ${n}`);
     const target = before - n;
     return runWorkers({
       label: "graphile-worker",
-      command: (i) => ({ modulePath: path.join(HERE, "graphile-worker.mjs"), args: [JSON.stringify(workerConfig(url, concurrency)), String(i)] }),
+      command: () => ({ modulePath: path.join(HERE, "graphile-worker.mjs"), args: [JSON.stringify({ url, task: TASK, ...settings })] }),
       processes,
       n,
       maxMs,
@@ -75,13 +85,23 @@ async function drainWith(url: string, n: number, { processes, concurrency, maxMs
 
 const BULK_CHUNK = 10_000;
 
+/** What `--tune` tries: concurrency × local queue size, completions batched with no delay, a pool of concurrency + 4. */
+const TUNE_CANDIDATES: GraphileSettings[] = [24, 50, 100].flatMap((concurrency) =>
+  [500, 1000, 2000, 4000].map((localQueueSize) => ({ ...GRAPHILE_BEST, concurrency, localQueueSize, maxPoolSize: concurrency + 4 })),
+);
+
 export const graphilePeer: QueuePeer = {
   name: "graphile-worker",
   version: packageVersion("graphile-worker"),
+  unsupportedNode: nodeMismatch("graphile-worker"),
   settings:
     `best: concurrency=${GRAPHILE_BEST.concurrency}/process, localQueue.size=${GRAPHILE_BEST.localQueueSize}, ` +
     `completeJobBatchDelay=${GRAPHILE_BEST.completeJobBatchDelay}ms, failJobBatchDelay=${GRAPHILE_BEST.failJobBatchDelay}ms, ` +
-    `pg pool=${GRAPHILE_BEST.concurrency + 4}; numeric concurrency = library defaults + concurrency=N; ` +
+    `pg pool=${GRAPHILE_BEST.maxPoolSize} (concurrency + 4); chosen by \`--only graphile-worker --tune\` on Node 24 over ` +
+    `concurrency 10–100 × localQueue.size 100–4000 in three sweeps: a bigger local queue was faster in each (1 process, ` +
+    `medians: size 500 10.5k–13.2k jobs/s, 2000 17.6k–19.1k; in a later, busier sweep 4000 beat 2000 at concurrency 50 ` +
+    `and 100, 10.3k–10.9k against 7.6k–8.1k, and at 4 processes 7.1k–7.9k against 5.6k–8.1k), concurrency 24–100 within ` +
+    `noise of each other; numeric concurrency = library defaults + concurrency=N; ` +
     `LISTEN/NOTIFY wakeups, pollInterval 2000ms (default); bulk enqueue = WorkerUtils.addJobs in chunks of ${BULK_CHUNK}; ` +
     `single enqueue = WorkerUtils.addJob; latency worker uses the best settings`,
 
@@ -110,8 +130,8 @@ export const graphilePeer: QueuePeer = {
     });
   },
 
-  async drain(url, n, options) {
-    return drainResult(await drainWith(url, n, options));
+  async drain(url, n, { processes, concurrency, maxMs }) {
+    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs));
   },
 
   // graphile-worker deletes jobs that complete; the finished rows it keeps are jobs that failed for good.
@@ -128,11 +148,18 @@ export const graphilePeer: QueuePeer = {
     });
   },
 
+  tuneCandidates: TUNE_CANDIDATES.map(
+    (settings): TuneCandidate => ({
+      label: `concurrency ${settings.concurrency} localQueue.size ${settings.localQueueSize}`,
+      drain: async (url, n, processes) => drainResult(await drainWithSettings(url, n, processes, settings)),
+    }),
+  ),
+
   async latency(url, n, gapMs) {
     const samples: number[] = [];
     let resolveAll!: () => void;
     const allDone = new Promise<void>((r) => (resolveAll = r));
-    const cfg = { ...GRAPHILE_BEST, maxPoolSize: GRAPHILE_BEST.concurrency + 4 };
+    const cfg = GRAPHILE_BEST;
     const runner = await run({
       connectionString: url,
       maxPoolSize: cfg.maxPoolSize,

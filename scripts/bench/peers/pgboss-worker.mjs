@@ -1,12 +1,13 @@
 // Worker child process for the pg-boss benchmark (plain Node, no tsx).
-// argv[2] = JSON config: { url, queue, workers, batchSize, pollingIntervalSeconds, max }
+// argv[2] = JSON config: { url, queue, useListenNotify, localConcurrency, batchSize, pollingIntervalSeconds,
+//                         burstWhenBatchFull, notifyPollingIntervalSeconds?, max }
 // Protocol: see common.ts.
-import PgBoss from "pg-boss";
+import { PgBoss } from "pg-boss";
 
 const cfg = JSON.parse(process.argv[2]);
 const send = (m) => process.send?.(m);
 
-const boss = new PgBoss({ connectionString: cfg.url, max: cfg.max ?? 10 });
+const boss = new PgBoss({ connectionString: cfg.url, max: cfg.max ?? 10, useListenNotify: cfg.useListenNotify ?? false });
 boss.on("error", (e) => console.error("[pg-boss error]", e?.message ?? e));
 
 const noop = async () => {};
@@ -14,15 +15,20 @@ const noop = async () => {};
 process.on("message", async (m) => {
   try {
     if (m?.type === "go") {
-      const options = { batchSize: cfg.batchSize, pollingIntervalSeconds: cfg.pollingIntervalSeconds };
-      for (let i = 0; i < cfg.workers; i++) {
-        // A batch handler: pg-boss completes (or fails) the whole batch when it resolves.
-        await boss.work(cfg.queue, options, async (jobs) => {
-          await Promise.all(jobs.map(noop));
-        });
-      }
+      const options = {
+        localConcurrency: cfg.localConcurrency,
+        batchSize: cfg.batchSize,
+        pollingIntervalSeconds: cfg.pollingIntervalSeconds,
+        burstWhenBatchFull: cfg.burstWhenBatchFull,
+      };
+      // pg-boss rejects an option present but undefined: only a given interval is passed.
+      if (cfg.notifyPollingIntervalSeconds !== undefined) options.notifyPollingIntervalSeconds = cfg.notifyPollingIntervalSeconds;
+      // A batch handler: pg-boss completes (or fails) the whole batch when it resolves.
+      await boss.work(cfg.queue, options, async (jobs) => {
+        await Promise.all(jobs.map(noop));
+      });
     } else if (m?.type === "stop") {
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      await boss.stop({ graceful: true, timeout: 10_000 });
       send({ type: "stopped", maxRssKb: process.resourceUsage().maxRSS });
       process.disconnect?.();
       process.exit(0);

@@ -16,9 +16,18 @@ export interface DrainResult {
   peakRssMb: number[];
 }
 
+/** One setting of a library's workers that `npm run bench -- --tune` tries. */
+export interface TuneCandidate {
+  label: string;
+  /** n jobs are already queued: drain them with `processes` worker processes at this setting. */
+  drain(url: string, n: number, processes: number): Promise<DrainResult>;
+}
+
 export interface QueuePeer {
   name: string;
   version: string;
+  /** Set when this Node is older than the library's package.json engines allow: the reason, reported before any run. */
+  unsupportedNode?: string;
   /** Human-readable description of the tuned settings used (for the report). */
   settings: string;
   /** Create the library's schema (and queue, if needed) in that database. */
@@ -31,6 +40,8 @@ export interface QueuePeer {
   drain(url: string, n: number, opts: DrainOptions): Promise<DrainResult>;
   /** Idle worker running; enqueue n jobs gapMs apart; per-job ms from enqueue to handler start. */
   latency(url: string, n: number, gapMs: number): Promise<number[]>;
+  /** The settings `--tune` sweeps, 1 and 4 processes, to choose "best". */
+  tuneCandidates?: TuneCandidate[];
   /** Adds n finished jobs (the kind the library keeps after running them) with one INSERT ... SELECT generate_series. */
   seedFinished(url: string, n: number): Promise<void>;
 }
