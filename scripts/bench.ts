@@ -12,6 +12,7 @@
 // (fsync and synchronous_commit on); MariaDB as scripts/db/mariadb.ts starts it (innodb_flush_log_at_trx_commit=2),
 // always a private one: MYSQL_URL is not used, as DATABASE_URL is not. Worker processes and both servers are stopped
 // at the end, on errors and on Ctrl-C.
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { startMysql, type MysqlServer } from "./db/mariadb.js";
 import { startPostgres, type PostgresServer } from "./db/postgres.js";
@@ -30,8 +31,9 @@ import {
   prismaTasksPeer,
 } from "./bench/prisma-tasks.js";
 import { cell, median, percentile, ratio, table, type Runs } from "./bench/report.js";
+import { chartGrowth, growthNotes, growthRows, growthSizes, measureGrowth } from "./bench/growth.js";
 
-const MEASUREMENTS = ["drain", "enqueue", "latency", "backlog", "opentelemetry"] as const;
+const MEASUREMENTS = ["drain", "enqueue", "latency", "backlog", "opentelemetry", "growth"] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 const { values: flags } = parseArgs({
@@ -58,6 +60,7 @@ const size = quick
   ? { drain: 2_000, single: 300, latency: 50, gapMs: 20, backlog: 100_000, windowMs: 4_000 }
   : { drain: 20_000, single: 5_000, latency: 200, gapMs: 20, backlog: 1_000_000, windowMs: 30_000 };
 const runs = flags.runs ? Number(flags.runs) : quick ? 1 : 3;
+const growth = growthSizes(quick, size.drain);
 /** Per-second schedules configured in the drain that measures the scheduler's cost. */
 const DRAIN_SCHEDULES = 10;
 /** The shorter polling interval (seconds) of the second latency figure: what MySQL's polling workers can be set to. */
@@ -205,6 +208,15 @@ const steps: Record<Measurement, (peer: QueuePeer) => Promise<void>> = {
   latency: measureLatency,
   backlog: measureBacklog,
   opentelemetry: measureOpenTelemetry,
+  growth: (peer) =>
+    measureGrowth(peer, {
+      sizes: growth,
+      windowMs: size.windowMs,
+      freshDatabase,
+      record,
+      capped: (row, name) => timeCapped.add(`${row}/${name}`),
+      progress,
+    }),
 };
 
 /** prisma-tasks only: one worker process draining n tasks at several --concurrency / --prefetch settings. */
@@ -255,6 +267,7 @@ function printReport(): void {
     ["drain-otel-off", "drain, best settings, OpenTelemetry off (tasks/s)"],
     ["drain-otel-on", "  same round, OpenTelemetry SDK on (tasks/s)"],
     ["otel-ratio", "  on / off (1.00 = no cost)"],
+    ...growthRows(growth),
   ];
   const ours = prismaTasksPeer.name;
   const others = peers.filter((peer) => !ourPeers.includes(peer));
@@ -295,6 +308,8 @@ function printReport(): void {
     console.log(`prisma-tasks single enqueue with a unique key runs at ${(median(keyed) / median(enqueue)).toFixed(2)}x the rate of one without.`);
   }
   printMysqlNote();
+  const notes = growthNotes(results, growth);
+  if (notes.length > 0) console.log(`\nHow cost grows with work:\n${notes.map((line) => `  ${line}`).join("\n")}`);
 }
 
 /** The closing note on MySQL: its figures beside PostgreSQL's from this run (medians), and the ratio. */
@@ -368,6 +383,10 @@ try {
       }
     }
     printReport();
+    if (measure.includes("growth")) {
+      const chart = await chartGrowth(results, peers, growth, quick, path.resolve(import.meta.dirname, ".."));
+      if (chart) console.log(`\nchart: ${chart}`);
+    }
   }
   progress(`done; settings used for prisma-tasks best: --concurrency ${PRISMA_TASKS_BEST.concurrency} --prefetch ${PRISMA_TASKS_BEST.prefetch}`);
 } catch (error) {
