@@ -7,6 +7,8 @@
 //   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
 //   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with OpenTelemetry off, then with the SDK on
 //   npm run bench -- --only prisma-tasks,prisma-tasks-mysql         prisma-tasks on PostgreSQL and on MySQL
+//   npm run bench -- --measure growth     drains at 0, 1M and 5M finished rows, a deep ready index, a 1M-row prune, 100
+//                                         producers; writes docs/bench-growth.png (in --quick only when named)
 //
 // Every measurement gets a fresh database with the library's schema installed. PostgreSQL runs with its defaults
 // (fsync and synchronous_commit on); MariaDB as scripts/db/mariadb.ts starts it (innodb_flush_log_at_trx_commit=2),
@@ -71,7 +73,8 @@ const allPeers = [prismaTasksPeer, prismaTasksMysqlPeer, graphilePeer, pgbossPee
 const ourPeers: readonly QueuePeer[] = [prismaTasksPeer, prismaTasksMysqlPeer];
 const only = flags.only?.split(",").map((name) => name.trim());
 const peers = only ? allPeers.filter((peer) => only.includes(peer.name)) : allPeers;
-const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS) as Measurement[];
+// growth seeds and drains millions of rows (a few minutes a library even at --quick sizes): only when asked for with --quick.
+const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS.filter((m) => !quick || m !== "growth")) as Measurement[];
 if (peers.length === 0 || !Number.isInteger(runs) || runs < 1 || measure.some((m) => !MEASUREMENTS.includes(m))) {
   console.error(`bench: --only takes ${allPeers.map((p) => p.name).join(",")}; --measure takes ${MEASUREMENTS.join(",")}; --runs a whole number`);
   process.exit(2);
