@@ -77,12 +77,25 @@ async function settle(url: string): Promise<void> {
   });
 }
 
-/** One database, drained at 0 finished rows, then grown to each size by seeding the difference and drained again. */
+/** One drain of the bench's n at the best settings, 1 process, on tasks enqueued now; tasks/s. */
+async function drainOnce(peer: QueuePeer, url: string, run: GrowthRun, key: string): Promise<number> {
+  await settle(url);
+  await peer.enqueueBulk(url, run.sizes.drain);
+  const drained = await peer.drain(url, run.sizes.drain, { processes: 1, concurrency: "best", maxMs: run.windowMs });
+  if (drained.completed < run.sizes.drain) run.capped(key, peer.name);
+  return drained.perSecond;
+}
+
+/**
+ * One database, drained at 0 finished rows, then grown to each size by seeding the difference and drained again. The
+ * empty table's rate is the mean of that first drain and one on a fresh database after the largest: the machine's
+ * load drifts over minutes of seeding, and bracketing keeps the drift out of the ratios.
+ */
 async function drainAsTableGrows(peer: QueuePeer, run: GrowthRun): Promise<void> {
   const url = await run.freshDatabase(peer);
+  const drains = new Map<number, number>();
   let seeded = 0;
   let seedingMs = 0;
-  let empty = 0;
   for (const size of run.sizes.finished) {
     if (size > seeded) {
       const t0 = performance.now();
@@ -93,17 +106,16 @@ async function drainAsTableGrows(peer: QueuePeer, run: GrowthRun): Promise<void>
       seedingMs += took;
       run.progress(`  ${peer.name}: ${rows(seeded)} → ${rows(size)} finished rows in ${seconds(took)} (INSERT ${seconds(inserted)}, VACUUM ANALYZE and CHECKPOINT ${seconds(took - inserted)})`);
       seeded = size;
-    } else {
-      await settle(url);
     }
-    await peer.enqueueBulk(url, run.sizes.drain);
-    const drained = await peer.drain(url, run.sizes.drain, { processes: 1, concurrency: "best", maxMs: run.windowMs });
-    const key = `growth-drain-${size}`;
-    if (drained.completed < run.sizes.drain) run.capped(key, peer.name);
-    run.record(key, peer.name, drained.perSecond);
-    if (size === 0) empty = drained.perSecond;
-    else run.record(`growth-ratio-${size}`, peer.name, drained.perSecond / empty);
-    run.progress(`  ${peer.name}: drain with ${rows(size)} finished rows: ${Math.round(drained.perSecond).toLocaleString("en-US")} tasks/s`);
+    drains.set(size, await drainOnce(peer, url, run, `growth-drain-${size}`));
+    run.progress(`  ${peer.name}: drain with ${rows(size)} finished rows: ${Math.round(drains.get(size)!).toLocaleString("en-US")} tasks/s`);
+  }
+  const after = await drainOnce(peer, await run.freshDatabase(peer), run, "growth-drain-0");
+  run.progress(`  ${peer.name}: drain of a fresh empty table again: ${Math.round(after).toLocaleString("en-US")} tasks/s`);
+  const empty = (drains.get(0)! + after) / 2;
+  for (const [size, perSecond] of drains) {
+    run.record(`growth-drain-${size}`, peer.name, size === 0 ? empty : perSecond);
+    if (size > 0) run.record(`growth-ratio-${size}`, peer.name, perSecond / empty);
   }
   run.record("growth-seed", peer.name, seedingMs / 1000);
 }
@@ -247,7 +259,7 @@ async function enqueueFromProducers(peer: QueuePeer, run: GrowthRun): Promise<vo
 export function growthRows(sizes: GrowthSizes): [key: string, label: string][] {
   const [empty, ...grown] = sizes.finished;
   return [
-    [`growth-drain-${empty}`, `drain of ${rows(sizes.drain)}, empty table, 1 process, best settings (tasks/s)`],
+    [`growth-drain-${empty}`, `drain of ${rows(sizes.drain)}, empty table, 1 process, best settings (tasks/s; mean of 2)`],
     ...grown.flatMap((size): [string, string][] => [
       [`growth-drain-${size}`, `  the same table grown to ${rows(size)} finished rows (tasks/s)`],
       [`growth-ratio-${size}`, `    / empty table (1.00 = no slowdown)`],
