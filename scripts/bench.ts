@@ -73,7 +73,8 @@ const allPeers = [prismaTasksPeer, prismaTasksMysqlPeer, graphilePeer, pgbossPee
 const ourPeers: readonly QueuePeer[] = [prismaTasksPeer, prismaTasksMysqlPeer];
 const only = flags.only?.split(",").map((name) => name.trim());
 const peers = only ? allPeers.filter((peer) => only.includes(peer.name)) : allPeers;
-// growth seeds and drains millions of rows (a few minutes a library even at --quick sizes): only when asked for with --quick.
+// growth seeds and drains hundreds of thousands of rows even at --quick sizes (about 1.5 minutes for the three PostgreSQL
+// libraries), which would take --quick past 3 minutes: with --quick it runs only when named.
 const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS.filter((m) => !quick || m !== "growth")) as Measurement[];
 if (peers.length === 0 || !Number.isInteger(runs) || runs < 1 || measure.some((m) => !MEASUREMENTS.includes(m))) {
   console.error(`bench: --only takes ${allPeers.map((p) => p.name).join(",")}; --measure takes ${MEASUREMENTS.join(",")}; --runs a whole number`);
