@@ -81,7 +81,8 @@ function page(chart: GrowthChart): string {
   const css = readFileSync(path.join(uplotDir, "uPlot.min.css"), "utf8");
   const runs = chart.runs === 1 ? "1 run" : `median of ${chart.runs} runs`;
   const subtitle =
-    `${chart.drain.toLocaleString("en-US")} no-op tasks drained by 1 worker process at each library's best settings, ${runs}; ` +
+    `${chart.drain.toLocaleString("en-US")} no-op tasks drained by 1 worker process at each library's best settings ` +
+    `(at 0: the mean of a drain before the seeding and one after), ${runs}; ` +
     `Node.js ${chart.node}, PostgreSQL ${chart.postgres}, ${chart.date}`;
   return `<!doctype html>
 <html><head><meta charset="utf-8"><style>${css}
