@@ -10,6 +10,8 @@
 //   npm run bench -- --only prisma-tasks,prisma-tasks-mysql         prisma-tasks on PostgreSQL and on MySQL
 //   npm run bench -- --compare <git-rev>   this tree's prisma-tasks against another revision's, alternated (PostgreSQL)
 //   npm run bench -- --quick --node machine    on this machine's Node instead of Node 24 (or --node <path-to-node>)
+//   npm run bench -- --measure growth     drains at 0, 1M and 5M finished rows, a deep ready index, a 1M-row prune, 100
+//                                         producers; writes docs/bench-growth.png (in --quick only when named)
 //
 // The bench runs on Node 24 (scripts/bench/node-runtime.ts: fetched once from the npm registry into .bench-node/, then
 // the bench re-executes itself on it), so its producers and every worker process run on the Node the peers need; a
@@ -18,6 +20,7 @@
 // (fsync and synchronous_commit on); MariaDB as scripts/db/mariadb.ts starts it (innodb_flush_log_at_trx_commit=2),
 // always a private one: MYSQL_URL is not used, as DATABASE_URL is not. Worker processes and both servers are stopped
 // at the end, on errors and on Ctrl-C.
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { startMysql, type MysqlServer } from "./db/mariadb.js";
 import { startPostgres, type PostgresServer } from "./db/postgres.js";
@@ -39,8 +42,9 @@ import {
 } from "./bench/prisma-tasks.js";
 import { compare } from "./bench/compare.js";
 import { cell, median, percentile, ratio, table, type Runs } from "./bench/report.js";
+import { chartGrowth, growthNotes, growthRows, growthSizes, measureGrowth } from "./bench/growth.js";
 
-const MEASUREMENTS = ["drain", "enqueue", "latency", "backlog", "opentelemetry"] as const;
+const MEASUREMENTS = ["drain", "enqueue", "latency", "backlog", "opentelemetry", "growth"] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 const { values: flags } = parseArgs({
@@ -70,6 +74,7 @@ const size = quick
   ? { drain: 2_000, single: 300, latency: 50, gapMs: 20, backlog: 100_000, windowMs: 4_000 }
   : { drain: 20_000, single: 5_000, latency: 200, gapMs: 20, backlog: 1_000_000, windowMs: 30_000 };
 const runs = flags.runs ? Number(flags.runs) : quick ? 1 : 3;
+const growth = growthSizes(quick, size.drain);
 /** Per-second schedules configured in the drain that measures the scheduler's cost. */
 const DRAIN_SCHEDULES = 10;
 /** The shorter polling interval (seconds) of the second latency figure: what MySQL's polling workers can be set to. */
@@ -83,7 +88,9 @@ const chosen = only ? allPeers.filter((peer) => only.includes(peer.name)) : allP
 /** Peers whose library this Node is too old for (engines.node): named up front and in the report, not run. */
 const unsupported = chosen.filter((peer) => peer.unsupportedNode);
 const peers = chosen.filter((peer) => !peer.unsupportedNode);
-const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS) as Measurement[];
+// growth seeds and drains hundreds of thousands of rows even at --quick sizes (about 1.5 minutes for the three PostgreSQL
+// libraries), which would take --quick past 3 minutes: with --quick it runs only when named.
+const measure = (flags.measure?.split(",").map((name) => name.trim()) ?? MEASUREMENTS.filter((m) => !quick || m !== "growth")) as Measurement[];
 if (chosen.length === 0 || !Number.isInteger(runs) || runs < 1 || measure.some((m) => !MEASUREMENTS.includes(m))) {
   console.error(`bench: --only takes ${allPeers.map((p) => p.name).join(",")}; --measure takes ${MEASUREMENTS.join(",")}; --runs a whole number`);
   process.exit(2);
@@ -229,6 +236,15 @@ const steps: Record<Measurement, (peer: QueuePeer) => Promise<void>> = {
   latency: measureLatency,
   backlog: measureBacklog,
   opentelemetry: measureOpenTelemetry,
+  growth: (peer) =>
+    measureGrowth(peer, {
+      sizes: growth,
+      windowMs: size.windowMs,
+      freshDatabase,
+      record,
+      capped: (row, name) => timeCapped.add(`${row}/${name}`),
+      progress,
+    }),
 };
 
 /** Each peer's tune candidates (prisma-tasks' --concurrency × --prefetch, the peers' own knobs), 1 and 4 processes. */
@@ -281,6 +297,7 @@ function printReport(): void {
     ["drain-otel-off", "drain, best settings, OpenTelemetry API without a provider (tasks/s)"],
     ["drain-otel-on", "  same round, SDK providers exporting to memory (tasks/s)"],
     ["otel-ratio", "  on / off (1.00 = no cost)"],
+    ...growthRows(growth),
   ];
   const ours = prismaTasksPeer.name;
   const others = peers.filter((peer) => !ourPeers.includes(peer));
@@ -321,6 +338,8 @@ function printReport(): void {
     console.log(`prisma-tasks single enqueue with a unique key runs at ${(median(keyed) / median(enqueue)).toFixed(2)}x the rate of one without.`);
   }
   printMysqlNote();
+  const notes = growthNotes(results, growth);
+  if (notes.length > 0) console.log(`\nHow cost grows with work:\n${notes.map((line) => `  ${line}`).join("\n")}`);
   for (const peer of unsupported) console.log(`\nNot run: ${peer.unsupportedNode}`);
 }
 
@@ -402,6 +421,10 @@ try {
       }
     }
     printReport();
+    if (measure.includes("growth")) {
+      const chart = await chartGrowth(results, peers, growth, quick, path.resolve(import.meta.dirname, ".."));
+      if (chart) console.log(`\nchart: ${chart}`);
+    }
   }
   progress(`done; settings used for prisma-tasks best: --concurrency ${PRISMA_TASKS_BEST.concurrency} --prefetch ${PRISMA_TASKS_BEST.prefetch}`);
 } catch (error) {

@@ -49,6 +49,12 @@ export function compileWorker(build: Build = thisTree) {
   return output;
 }
 
+/** This tree's compiled tasks-worker CLI and the bench config it loads (compiled on first use). */
+export function compiledCli(): { bin: string; config: string } {
+  const { bin, config } = compileWorker();
+  return { bin, config };
+}
+
 /** Best-throughput settings found on a 2-core box (`npm run bench -- --only prisma-tasks --tune` sweeps them). */
 export const PRISMA_TASKS_BEST = { concurrency: 50, prefetch: 1000 };
 
@@ -80,6 +86,11 @@ async function withPrisma<C extends { $disconnect(): Promise<void>; $queryRawUns
   } finally {
     await client.$disconnect();
   }
+}
+
+/** Runs fn with the bench's extended client on `url`, connected first and disconnected after. */
+export function withTasksClient<T>(url: string, fn: (prisma: Awaited<ReturnType<typeof connectWithTasks>>) => Promise<T>): Promise<T> {
+  return withPrisma(connectWithTasks(url), fn);
 }
 
 /** Operations per second of `n` sequential calls of `op`. */
