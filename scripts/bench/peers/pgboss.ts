@@ -68,14 +68,9 @@ async function withBoss<T>(url: string, fn: (b: PgBoss) => Promise<T>, opts: Par
   }
 }
 
-const countCompleted = (c: pg.Client, queue: string) =>
-  c
-    .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state = 'completed'`, [queue])
-    .then((r) => r.rows[0].n);
-
 const countPending = (c: pg.Client, queue: string) =>
   c
-    .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state < 'completed'`, [queue])
+    .query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and state in ('created', 'retry', 'active')`, [queue])
     .then((r) => r.rows[0].n);
 
 /** Jobs not fetched yet, counted through pg-boss's own partial index job_i11 (cheap with a large backlog). */
@@ -87,9 +82,11 @@ const countQueued = (c: pg.Client, queue: string) =>
 /** Drains n queued jobs with `processes` worker processes at these settings (the sweep calls it directly). */
 async function drainWithSettings(url: string, n: number, processes: number, settings: PgBossWorkerSettings, maxMs?: number) {
   return withClient(url, async (client) => {
+    // Unfinished jobs are counted through pg-boss's index of live jobs (job_i14): a count of completed ones would read
+    // every completed row a backlog left on each poll.
     const pending = await countPending(client, QUEUE);
     if (pending < n) throw new Error(`pg-boss drain: only ${pending} jobs queued, expected >= ${n}`);
-    const target = (await countCompleted(client, QUEUE)) + n;
+    const target = pending - n;
     return runWorkers({
       label: "pg-boss",
       command: () => ({ modulePath: path.join(HERE, "pgboss-worker.mjs"), args: [JSON.stringify({ url, queue: QUEUE, ...BASE, ...settings })] }),
@@ -98,7 +95,7 @@ async function drainWithSettings(url: string, n: number, processes: number, sett
       maxMs,
       remaining: async (exact) => {
         const queued = exact ? 0 : await countQueued(client, QUEUE);
-        return queued > 0 ? queued : target - (await countCompleted(client, QUEUE));
+        return queued > 0 ? queued : (await countPending(client, QUEUE)) - target;
       },
     });
   });
