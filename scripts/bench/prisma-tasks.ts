@@ -67,6 +67,8 @@ export interface WorkerSettings {
   schedules?: number;
   /** The library the workers run: this tree's by default. */
   build?: Build;
+  /** Node flags for the worker processes; none by default. */
+  nodeFlags?: string[];
 }
 
 const BULK_CHUNK = 10_000;
@@ -127,7 +129,7 @@ export async function drainWithSettings(url: string, n: number, processes: numbe
       command: () => ({
         modulePath: bin,
         args: cliArgs(settings, config),
-        execArgv: [],
+        execArgv: settings.nodeFlags ?? [],
         env: {
           ...process.env,
           BENCH_DATABASE_URL: url,
@@ -243,8 +245,8 @@ function prismaTasksOn(provider: BenchProvider, name: string): QueuePeer {
       return withPrisma(connectWithTasks(url), (prisma) => rate(n, () => prisma.$tasks.enqueue(noop)));
     },
 
-    async drain(url, n, { processes, concurrency, maxMs }) {
-      return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs));
+    async drain(url, n, { processes, concurrency, maxMs, nodeFlags }) {
+      return drainResult(await drainWithSettings(url, n, processes, { ...settingsFor(concurrency), nodeFlags }, maxMs));
     },
 
     latency: (url, n, gapMs) => measureLatency(url, n, gapMs),

@@ -61,7 +61,7 @@ const countAvailable = (c: pg.Client) =>
   c.query<{ n: number }>(`select count(*)::int as n from ${JOBS_TABLE} where is_available = true`).then((r) => r.rows[0].n);
 
 /** Drains n queued jobs with `processes` worker processes at these settings (the sweep calls it directly). */
-async function drainWithSettings(url: string, n: number, processes: number, settings: GraphileSettings, maxMs?: number) {
+async function drainWithSettings(url: string, n: number, processes: number, settings: GraphileSettings, maxMs?: number, nodeFlags: string[] = []) {
   return withClient(url, async (client) => {
     // The drain's jobs were queued after any seeded backlog (ids are a sequence): counting from the first of them is a
     // primary-key range, however many failed rows the backlog left, where a count of the whole table reads them all.
@@ -73,7 +73,7 @@ async function drainWithSettings(url: string, n: number, processes: number, sett
     const target = before - n;
     return runWorkers({
       label: "graphile-worker",
-      command: () => ({ modulePath: path.join(HERE, "graphile-worker.mjs"), args: [JSON.stringify({ url, task: TASK, ...settings })] }),
+      command: () => ({ modulePath: path.join(HERE, "graphile-worker.mjs"), execArgv: nodeFlags, args: [JSON.stringify({ url, task: TASK, ...settings })] }),
       processes,
       n,
       maxMs,
@@ -132,8 +132,8 @@ export const graphilePeer: QueuePeer = {
     });
   },
 
-  async drain(url, n, { processes, concurrency, maxMs }) {
-    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs));
+  async drain(url, n, { processes, concurrency, maxMs, nodeFlags }) {
+    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency), maxMs, nodeFlags));
   },
 
   // graphile-worker deletes jobs that complete; the finished rows it keeps are jobs that failed for good.

@@ -80,7 +80,7 @@ const countQueued = (c: pg.Client, queue: string) =>
     .then((r) => r.rows[0].n);
 
 /** Drains n queued jobs with `processes` worker processes at these settings (the sweep calls it directly). */
-async function drainWithSettings(url: string, n: number, processes: number, settings: PgBossWorkerSettings, maxMs?: number) {
+async function drainWithSettings(url: string, n: number, processes: number, settings: PgBossWorkerSettings, maxMs?: number, nodeFlags: string[] = []) {
   return withClient(url, async (client) => {
     // Unfinished jobs are counted through pg-boss's index of live jobs (job_i14): a count of completed ones would read
     // every completed row a backlog left on each poll.
@@ -89,7 +89,7 @@ async function drainWithSettings(url: string, n: number, processes: number, sett
     const target = pending - n;
     return runWorkers({
       label: "pg-boss",
-      command: () => ({ modulePath: path.join(HERE, "pgboss-worker.mjs"), args: [JSON.stringify({ url, queue: QUEUE, ...BASE, ...settings })] }),
+      command: () => ({ modulePath: path.join(HERE, "pgboss-worker.mjs"), execArgv: nodeFlags, args: [JSON.stringify({ url, queue: QUEUE, ...BASE, ...settings })] }),
       processes,
       n,
       maxMs,
@@ -156,8 +156,8 @@ export const pgbossPeer: QueuePeer = {
     }, BASE);
   },
 
-  async drain(url, n, { processes, concurrency, maxMs }) {
-    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency, processes), maxMs));
+  async drain(url, n, { processes, concurrency, maxMs, nodeFlags }) {
+    return drainResult(await drainWithSettings(url, n, processes, settingsFor(concurrency, processes), maxMs, nodeFlags));
   },
 
   // Completed jobs stay in pgboss.job (state 'completed') until deleted, 7 days after completion by default.

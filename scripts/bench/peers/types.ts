@@ -5,6 +5,8 @@ export interface DrainOptions {
   concurrency: number | "best";
   /** Stop the clock after this long even if jobs remain, and report the rate so far. */
   maxMs?: number;
+  /** Node flags for the worker processes (none by default: each library as its users start it). */
+  nodeFlags?: string[];
 }
 
 export interface DrainResult {
