@@ -6,7 +6,8 @@
 //   npm run bench -- --only prisma-tasks,pg-boss --measure drain,latency --runs 1
 //   npm run bench -- --only prisma-tasks --tune     sweep prisma-tasks' --concurrency and --prefetch, 1 and 4 processes
 //                                                  (--only graphile-worker or pg-boss: that library's settings)
-//   npm run bench -- --only prisma-tasks --measure opentelemetry   drain with the OpenTelemetry API alone, then with the SDK exporting to memory
+//   npm run bench -- --only prisma-tasks --measure opentelemetry   drain without the OpenTelemetry API, with it and no
+//                                                  provider, then with the SDK exporting to memory
 //   npm run bench -- --only prisma-tasks,prisma-tasks-mysql         prisma-tasks on PostgreSQL and on MySQL
 //   npm run bench -- --compare <git-rev>   this tree's prisma-tasks against another revision's, alternated (PostgreSQL)
 //   npm run bench -- --quick --node machine    on this machine's Node instead of Node 24 (or --node <path-to-node>)
@@ -21,6 +22,7 @@
 // always a private one: MYSQL_URL is not used, as DATABASE_URL is not. Worker processes and both servers are stopped
 // at the end, on errors and on Ctrl-C.
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startMysql, type MysqlServer } from "./db/mariadb.js";
 import { startPostgres, type PostgresServer } from "./db/postgres.js";
@@ -39,6 +41,7 @@ import {
   measureLatency as latencyAtInterval,
   prismaTasksMysqlPeer,
   prismaTasksPeer,
+  type WorkerSettings,
 } from "./bench/prisma-tasks.js";
 import { compare } from "./bench/compare.js";
 import { cell, median, percentile, ratio, table, type Runs } from "./bench/report.js";
@@ -77,6 +80,8 @@ const runs = flags.runs ? Number(flags.runs) : quick ? 1 : 3;
 const growth = growthSizes(quick, size.drain);
 /** Per-second schedules configured in the drain that measures the scheduler's cost. */
 const DRAIN_SCHEDULES = 10;
+/** Hides @opentelemetry/api from a worker process (`node --import` it): the drain of an app without OpenTelemetry. */
+const WITHOUT_OPENTELEMETRY = fileURLToPath(new URL("./bench/without-opentelemetry.mjs", import.meta.url));
 /** The Node flag of the capped-young-generation drain (see measureDrain). */
 const YOUNG_GENERATION_FLAG = "--max-semi-space-size=8";
 /** The shorter polling interval (seconds) of the second latency figure: what MySQL's polling workers can be set to. */
@@ -225,22 +230,28 @@ async function measureBacklog(peer: QueuePeer): Promise<void> {
 }
 
 /**
- * prisma-tasks only: the best-settings drain with the OpenTelemetry API installed and no provider registered, and then
- * with the SDK's tracer and meter providers registered in the worker process, exporting to memory; each on a fresh
- * database, same round.
+ * prisma-tasks only: the best-settings drain three ways, each on a fresh database, same round: without
+ * @opentelemetry/api (hidden from the worker process, as in an app that does not install it), with the API installed
+ * and no provider registered, and with the SDK's tracer and meter providers registered, exporting to memory.
  */
 async function measureOpenTelemetry(peer: QueuePeer): Promise<void> {
   if (peer !== prismaTasksPeer) return;
   const n = size.drain;
   const drains: Record<string, number> = {};
-  for (const [key, openTelemetry] of [["otel-off", false], ["otel-on", true]] as const) {
+  const variants: [key: string, settings: Partial<WorkerSettings>][] = [
+    ["otel-absent", { nodeFlags: ["--import", WITHOUT_OPENTELEMETRY] }],
+    ["otel-off", {}],
+    ["otel-on", { openTelemetry: true }],
+  ];
+  for (const [key, settings] of variants) {
     const url = await freshDatabase(peer);
     await peer.enqueueBulk(url, n);
-    const drained = await drainWithSettings(url, n, 1, { ...PRISMA_TASKS_BEST, openTelemetry }, size.windowMs);
+    const drained = await drainWithSettings(url, n, 1, { ...PRISMA_TASKS_BEST, ...settings }, size.windowMs);
     if (drained.completed < n) timeCapped.add(`drain-${key}/${peer.name}`);
     drains[key] = drained.completed / (drained.elapsedMs / 1000);
     record(`drain-${key}`, peer.name, drains[key]!);
   }
+  record("otel-off-ratio", peer.name, drains["otel-off"]! / drains["otel-absent"]!);
   record("otel-ratio", peer.name, drains["otel-on"]! / drains["otel-off"]!);
 }
 
@@ -310,9 +321,11 @@ function printReport(): void {
     ["rss", "worker peak RSS, best settings (MB, lower is better)"],
     ["drain-semi", `drain, 1 process, best settings, node ${YOUNG_GENERATION_FLAG} (tasks/s)`],
     ["rss-semi", `  worker peak RSS with ${YOUNG_GENERATION_FLAG} (MB, lower is better)`],
-    ["drain-otel-off", "drain, best settings, OpenTelemetry API without a provider (tasks/s)"],
+    ["drain-otel-absent", "drain, best settings, without @opentelemetry/api (tasks/s)"],
+    ["drain-otel-off", "  same round, the API installed, no provider (tasks/s)"],
+    ["otel-off-ratio", "  API without a provider / without the API (1.00 = no cost)"],
     ["drain-otel-on", "  same round, SDK providers exporting to memory (tasks/s)"],
-    ["otel-ratio", "  on / off (1.00 = no cost)"],
+    ["otel-ratio", "  SDK exporting to memory / API without a provider"],
     ...growthRows(growth),
   ];
   const ours = prismaTasksPeer.name;

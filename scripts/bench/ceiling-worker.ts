@@ -40,6 +40,7 @@ const wakeWriters = () => {
   for (const wake of waitingWriters.splice(0)) wake();
 };
 let claimsRunning = 0;
+let outcomesWritten = 0;
 
 /** Claims tasks and finishes them at once, as no-op tasks finish, until stopped. */
 async function claimer(): Promise<void> {
@@ -72,6 +73,8 @@ async function writer(): Promise<void> {
     const batch = finished.splice(0, MAX_BATCH);
     const written = await recordOutcomes(table, sql, workerId, batch);
     if (written.length !== batch.length) throw new Error(`ceiling-worker: wrote ${written.length} of ${batch.length} outcomes`);
+    // Progress as the workers report theirs (peers/progress.mjs): here, outcomes written.
+    send({ type: "progress", executed: (outcomesWritten += batch.length) });
   }
 }
 

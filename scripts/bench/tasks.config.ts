@@ -5,7 +5,7 @@
 import { defineConfig, withTasks } from "../../src/index.js";
 import { runtimeOf } from "../../src/tasks-client.js";
 import { connect } from "./client.js";
-import { benchTasks, scheduledNoop } from "./tasks.js";
+import { benchTasks, noopRuns, scheduledNoop } from "./tasks.js";
 
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("scripts/bench/tasks.config.ts needs BENCH_DATABASE_URL");
@@ -43,6 +43,13 @@ function controlledByBenchmark(): Promise<void> {
     process.kill(process.pid, "SIGTERM");
   });
   process.on("disconnect", () => process.exit(0)); // the benchmark died
+  // Progress as the peers report it (peers/progress.mjs): the no-op's runs, every 20 ms while the count moves.
+  let ran = 0;
+  let reported = 0;
+  noopRuns.ran = () => void ran++;
+  setInterval(() => {
+    if (ran !== reported) send({ type: "progress", executed: (reported = ran) });
+  }, 20).unref();
   return new Promise((resolve) => {
     const onGo = (message: Message) => {
       if (message?.type !== "go") return;

@@ -2,7 +2,12 @@
 // reports its start delay.
 import { task } from "../../src/index.js";
 
-export const noop = task({ name: "bench.noop" }, async () => {});
+/** Counts the no-op's runs in a worker process the benchmark drives (tasks.config.ts reports them); unset elsewhere. */
+export const noopRuns: { ran?: () => void } = {};
+
+export const noop = task({ name: "bench.noop" }, async () => {
+  noopRuns.ran?.();
+});
 
 /** Where `bench.latency` reports each start; set by the process that runs the worker. */
 export const latencySink: { record?: (delayMs: number) => void } = {};

@@ -4,9 +4,11 @@
 // Protocol: see common.ts.
 import { run, runMigrations, Logger } from "graphile-worker";
 import pg from "pg";
+import { reportProgress } from "./progress.mjs";
 
 const cfg = JSON.parse(process.argv[2]);
 const send = (m) => process.send?.(m);
+const progress = reportProgress(send);
 
 // Quiet logger: graphile-worker logs every completed job at "info".
 const logger = new Logger(() => (level, message) => {
@@ -30,7 +32,7 @@ function options() {
     pollInterval: cfg.pollInterval ?? 2000,
     noHandleSignals: true,
     logger,
-    taskList: { [cfg.task ?? "noop"]: async () => {} },
+    taskList: { [cfg.task ?? "noop"]: async () => progress.ran() },
     preset: { worker },
   };
 }
@@ -41,6 +43,7 @@ process.on("message", async (m) => {
       runner = await run(options());
     } else if (m?.type === "stop") {
       if (runner) await runner.stop();
+      progress.stop();
       await pool.end();
       send({ type: "stopped", maxRssKb: process.resourceUsage().maxRSS });
       process.disconnect?.();

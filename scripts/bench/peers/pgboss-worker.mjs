@@ -3,14 +3,16 @@
 //                         burstWhenBatchFull, notifyPollingIntervalSeconds?, max }
 // Protocol: see common.ts.
 import { PgBoss } from "pg-boss";
+import { reportProgress } from "./progress.mjs";
 
 const cfg = JSON.parse(process.argv[2]);
 const send = (m) => process.send?.(m);
+const progress = reportProgress(send);
 
 const boss = new PgBoss({ connectionString: cfg.url, max: cfg.max ?? 10, useListenNotify: cfg.useListenNotify ?? false });
 boss.on("error", (e) => console.error("[pg-boss error]", e?.message ?? e));
 
-const noop = async () => {};
+const noop = async () => progress.ran();
 
 process.on("message", async (m) => {
   try {
@@ -29,6 +31,7 @@ process.on("message", async (m) => {
       });
     } else if (m?.type === "stop") {
       await boss.stop({ graceful: true, timeout: 10_000 });
+      progress.stop();
       send({ type: "stopped", maxRssKb: process.resourceUsage().maxRSS });
       process.disconnect?.();
       process.exit(0);
