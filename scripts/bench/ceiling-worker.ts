@@ -15,10 +15,8 @@ import { PgSqlClient } from "../../src/dialects/postgresql/pool.js";
 import type { Outcome } from "../../src/dialects/types.js";
 import { POOL_SIZE } from "../../src/extension.js";
 import { serializeText } from "../../src/serialization.js";
-
-/** The worker's outcome batches: at most 500 outcomes each, two written at once (src/worker/completer.ts). */
-const MAX_BATCH = 500;
-const WRITERS = 2;
+import { MAX_BATCH, WRITERS } from "../../src/worker/completer.js";
+import { benchTasks } from "./tasks.js";
 
 const url = process.env.BENCH_DATABASE_URL;
 const claimSize = Number(process.env.BENCH_CLAIM);
@@ -28,7 +26,8 @@ if (!url || !(claimSize >= 1) || !(lanes >= 1)) throw new Error("ceiling-worker 
 const table = taskTable("public");
 const sql = new PgSqlClient({ connectionString: url }, POOL_SIZE);
 const workerId = `ceiling-${process.pid}`;
-const taskNames = ["bench.noop"];
+/** The task names the worker's claims carry: every task of the bench config. */
+const taskNames = benchTasks.map((task) => task.name);
 /** What a no-op's outcome stores: the same value the worker writes for `async () => {}`. */
 const returned = serializeText(undefined, "bench.noop", "returnValue");
 let stopping = false;

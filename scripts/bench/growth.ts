@@ -7,7 +7,7 @@ import path from "node:path";
 import { Logger, makeWorkerUtils } from "graphile-worker";
 import { PgBoss } from "pg-boss";
 import { writeGrowthChart, type GrowthChart } from "./chart.js";
-import { withClient } from "./peers/common.js";
+import { withClient, withTimeout } from "./peers/common.js";
 import type { QueuePeer } from "./peers/types.js";
 import { compiledCli, prismaTasksPeer, withTasksClient } from "./prisma-tasks.js";
 import { median, type Runs } from "./report.js";
@@ -147,6 +147,9 @@ interface PruneRun {
  * `tasks-worker prune --min-age-days 0` compiled, in a process of its own. The bench config says "ready" once connected
  * and waits for "go", so the clock runs from "go" to the process's exit.
  */
+/** How long a prune of the bench's sizes may run before the bench gives up on it (it takes seconds). */
+const PRUNE_TIMEOUT_MS = 10 * 60_000;
+
 async function pruneProcess(url: string): Promise<PruneRun> {
   const { bin, config } = compiledCli();
   const dir = mkdtempSync(path.join(tmpdir(), "bench-prune-"));
@@ -160,13 +163,28 @@ async function pruneProcess(url: string): Promise<PruneRun> {
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      child.once("message", () => resolve());
-      void exited.then((code) => reject(new Error(`prune process exited (code ${code}) before it was ready`)));
-    });
+    try {
+      await withTimeout(
+        new Promise<void>((resolve, reject) => {
+          child.once("message", () => resolve());
+          void exited.then((code) => reject(new Error(`prune process exited (code ${code}) before it was ready`)));
+        }),
+        60_000,
+        () => "prune process: not ready after 60 s",
+      );
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    }
     const t0 = performance.now();
     child.send({ type: "go" });
-    const code = await exited;
+    let code: number | null;
+    try {
+      code = await withTimeout(exited, PRUNE_TIMEOUT_MS, () => `tasks-worker prune: still running after ${PRUNE_TIMEOUT_MS / 1000} s`);
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    }
     const elapsedMs = performance.now() - t0;
     if (code !== 0) throw new Error(`tasks-worker prune exited with code ${code}:\n${output}`);
     return { elapsedMs, peakRssKb: Number(readFileSync(rssFile, "utf8")), summary: output.trim().split("\n").at(-1) ?? "" };
@@ -315,8 +333,8 @@ export function growthNotes(results: ReadonlyMap<string, ReadonlyMap<string, Run
 }
 
 /**
- * Writes the drain rate against finished rows (medians) as docs/bench-growth.png and .json, or for a --quick run
- * under .bench-build/, so a quick run never replaces the committed chart.
+ * Writes the drain rate against finished rows (medians) as docs/bench-growth.png and .json, or for a --quick run or one
+ * without all three PostgreSQL libraries under .bench-build/, so such a run never replaces the committed chart.
  */
 export async function chartGrowth(
   results: ReadonlyMap<string, ReadonlyMap<string, Runs>>,
@@ -342,6 +360,8 @@ export async function chartGrowth(
     postgres: postgresVersion ?? "unknown",
     date: new Date().toISOString().slice(0, 10),
   };
-  const base = quick ? path.join(root, ".bench-build", "bench-growth") : path.join(root, "docs", "bench-growth");
+  // Only a full-size run of all three PostgreSQL libraries replaces the committed chart.
+  const complete = !quick && ["prisma-tasks", "graphile-worker", "pg-boss"].every((name) => measured.some((peer) => peer.name === name));
+  const base = complete ? path.join(root, "docs", "bench-growth") : path.join(root, ".bench-build", "bench-growth");
   return writeGrowthChart(chart, base);
 }

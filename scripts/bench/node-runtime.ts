@@ -2,6 +2,7 @@
 // re-executes itself under that binary, so its producers and every forked worker run on it.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -87,7 +88,8 @@ export async function runOnRequestedNode(option: string | undefined): Promise<vo
       console.error(`bench: could not start ${binary}: ${error.message}; run with --node machine to use this Node (${process.versions.node})`);
       resolve(2);
     });
-    child.on("exit", (exitCode, signal) => resolve(exitCode ?? (signal === "SIGINT" ? 130 : 1)));
+    // A child ended by a signal: 128 + its number, as a shell reports it (130 for SIGINT, 143 for SIGTERM).
+    child.on("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
   });
   process.exit(code);
 }

@@ -170,13 +170,14 @@ export async function runWorkers(opts: {
     const msgs = await Promise.all(stopped);
     return { elapsedMs, completed: opts.n - Math.max(left, 0), maxRssKb: msgs.map((m) => (m as { maxRssKb: number }).maxRssKb) };
   } finally {
-    for (const c of children) {
-      if (c.exitCode === null && c.signalCode === null) {
-        const done = exited.get(c)!;
-        const t = sleep(5_000).then(() => "timeout");
-        if ((await Promise.race([done, t])) === "timeout") c.kill("SIGKILL");
-      }
-    }
+    // Children still running (after a failure): all asked to stop at once, and killed together after 5 s.
+    const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const c of running) c.kill("SIGTERM");
+    await Promise.all(
+      running.map(async (c) => {
+        if ((await Promise.race([exited.get(c)!, sleep(5_000).then(() => "timeout")])) === "timeout") c.kill("SIGKILL");
+      }),
+    );
     await Promise.all(children.map((c) => exited.get(c)));
   }
 }

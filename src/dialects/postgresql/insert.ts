@@ -23,9 +23,9 @@ const notify = (channel: string) => `pg_notify(${quoteLiteral(channel)}, ready.q
 // else: the tasks of one enqueueMany share all of it) as one small JSON list the rows point into. A batch of 10,000
 // no-op tasks is a quarter of the bytes it was as one JSON record per row, and the server spends half the CPU on it
 // (measured: 80-100 ms against 150-250 ms), most of which went to parsing that JSON. Rows are inserted in the order
-// given, as the records were: tasks enqueued together with the same priority and time are claimed in that order.
-const SHARED = `task_name text, queue_name text, backend text, priority int, run_after timestamptz, enqueued_at timestamptz,
-                max_attempts int, trace_context text`;
+// given, as the records were (where each lands in the table is still PostgreSQL's choice).
+const SHARED = `task_name text, queue_name text, backend text, priority int, run_after timestamptz,
+                enqueued_at timestamptz, max_attempts int, trace_context text`;
 const SHARED_COLUMNS = "task_name, queue_name, backend, priority, run_after, enqueued_at, max_attempts, trace_context";
 
 const INSERT = perTableAndChannel((table, channel) => `
@@ -33,7 +33,8 @@ WITH inserted AS (
   INSERT INTO ${table} (${COLUMNS})
   SELECT r.id, s.task_name, 'NEW', s.queue_name, s.backend, s.priority, r.args::jsonb, r.args_meta::jsonb, s.run_after,
          s.enqueued_at, 0, s.max_attempts, '[]'::jsonb, '[]'::jsonb, s.trace_context
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS r(id, args, args_meta, shared, position)
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[])
+       WITH ORDINALITY AS r(id, args, args_meta, shared, position)
   JOIN ROWS FROM (jsonb_to_recordset($5::jsonb) AS (${SHARED})) WITH ORDINALITY AS s(${SHARED_COLUMNS}, shared)
     ON s.shared = r.shared
   ORDER BY r.position
@@ -92,7 +93,8 @@ function insertColumns(tasks: readonly NewTask[]): [string, string, string, stri
     metas.push(arrayElement(task.args.meta === null ? null : JSON.stringify(task.args.meta)));
     positions.push(index);
   }
-  return [`{${ids.join(",")}}`, `{${args.join(",")}}`, `{${metas.join(",")}}`, `{${positions.join(",")}}`, JSON.stringify(shared)];
+  const literal = (elements: readonly unknown[]) => `{${elements.join(",")}}`;
+  return [literal(ids), literal(args), literal(metas), literal(positions), JSON.stringify(shared)];
 }
 
 // A task whose key a row holds is skipped: the unique index decides, so two enqueuers never both store one, and one

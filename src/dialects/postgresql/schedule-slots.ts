@@ -4,7 +4,7 @@ import { insertPayload } from "../rows.js";
 import type { NewScheduledTask, SqlClient } from "../types.js";
 import { perTable, perTableAndChannel, quoteLiteral } from "./names.js";
 
-// The unique index on (schedule_key, scheduled_at), which holds scheduled rows only, decides: a slot another worker inserted first (or one whose insert
+// The unique index on (schedule_key, scheduled_at) decides: a slot another worker inserted first (or one whose insert
 // is not committed yet, which this statement waits for) is left out. Ready rows wake listening workers at commit.
 const INSERT_SLOTS = perTableAndChannel((table, channel) => `
 WITH inserted AS (
@@ -15,7 +15,7 @@ WITH inserted AS (
   FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, task_name text, queue_name text, backend text, priority int,
        args jsonb, args_meta jsonb, run_after timestamptz, enqueued_at timestamptz, max_attempts int, schedule_key text,
        scheduled_at timestamptz)
-  ON CONFLICT (schedule_key, scheduled_at) WHERE schedule_key IS NOT NULL DO NOTHING
+  ON CONFLICT (schedule_key, scheduled_at) DO NOTHING
   RETURNING id, queue_name, run_after
 ), woken AS (
   SELECT count(pg_notify(${quoteLiteral(channel)}, ready.queue_name))

@@ -14,7 +14,7 @@ SELECT value ->> '$.id', value ->> '$.task_name', 'NEW', value ->> '$.queue_name
        value ->> '$.enqueued_at', 0, value ->> '$.max_attempts', '[]', '[]', value ->> '$.schedule_key',
        value ->> '$.scheduled_at'
 FROM json_each(?) WHERE true
-ON CONFLICT (schedule_key, scheduled_at) WHERE schedule_key IS NOT NULL DO NOTHING
+ON CONFLICT (schedule_key, scheduled_at) DO NOTHING
 RETURNING id`;
 
 // Timestamps are fixed-width text (sqliteTime), so max() is the newest; one index probe per key.
