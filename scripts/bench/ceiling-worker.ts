@@ -15,8 +15,15 @@ import { PgSqlClient } from "../../src/dialects/postgresql/pool.js";
 import type { Outcome } from "../../src/dialects/types.js";
 import { POOL_SIZE } from "../../src/extension.js";
 import { serializeText } from "../../src/serialization.js";
-import { MAX_BATCH, WRITERS } from "../../src/worker/completer.js";
 import { benchTasks } from "./tasks.js";
+
+/**
+ * The worker's outcome batches: at most 500 outcomes each, two written at once (MAX_BATCH and WRITERS in
+ * src/worker/completer.ts). Written here rather than imported, so that `--compare` can build this harness against
+ * revisions whose completer does not export them.
+ */
+const MAX_BATCH = 500;
+const WRITERS = 2;
 
 const url = process.env.BENCH_DATABASE_URL;
 const claimSize = Number(process.env.BENCH_CLAIM);

@@ -7,12 +7,12 @@ import { errorFromException, type TaskError } from "../result.js";
 import { classifyDatabaseError } from "./database-errors.js";
 import { messageOf, type Log } from "./log.js";
 
-export const MAX_BATCH = 500;
+const MAX_BATCH = 500;
 /**
  * Batches written at once, on separate connections. One statement at a time caps a busy worker at what one statement
  * writes per unit of time; a second keeps the outcomes moving while the first commits.
  */
-export const WRITERS = 2;
+const WRITERS = 2;
 const MAX_BACKOFF_MS = 5_000;
 
 interface Entry {

@@ -5,7 +5,9 @@ import type { NewScheduledTask, SqlClient } from "../types.js";
 import { perTable, perTableAndChannel, quoteLiteral } from "./names.js";
 
 // The unique index on (schedule_key, scheduled_at) decides: a slot another worker inserted first (or one whose insert
-// is not committed yet, which this statement waits for) is left out. Ready rows wake listening workers at commit.
+// is not committed yet, which this statement waits for) is left out. Ready rows wake listening workers at commit. The
+// conflict target's WHERE matches that index as it is (every row) and as a later release may make it (scheduled rows
+// only, one index entry fewer per write): workers of this release keep working through that migration.
 const INSERT_SLOTS = perTableAndChannel((table, channel) => `
 WITH inserted AS (
   INSERT INTO ${table} (id, task_name, status, queue_name, backend, priority, args, args_meta, run_after, enqueued_at,
@@ -15,7 +17,7 @@ WITH inserted AS (
   FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, task_name text, queue_name text, backend text, priority int,
        args jsonb, args_meta jsonb, run_after timestamptz, enqueued_at timestamptz, max_attempts int, schedule_key text,
        scheduled_at timestamptz)
-  ON CONFLICT (schedule_key, scheduled_at) DO NOTHING
+  ON CONFLICT (schedule_key, scheduled_at) WHERE schedule_key IS NOT NULL DO NOTHING
   RETURNING id, queue_name, run_after
 ), woken AS (
   SELECT count(pg_notify(${quoteLiteral(channel)}, ready.queue_name))

@@ -4,7 +4,9 @@ import { insertPayload } from "../rows.js";
 import type { NewScheduledTask, SqlClient } from "../types.js";
 import { sqliteTime } from "./time.js";
 
-// SQLite's single writer checks the unique index on (schedule_key, scheduled_at) row by row: a slot another worker
+// The conflict target's WHERE matches the index as it is (every row) and as a later release may make it (scheduled
+// rows only), as on PostgreSQL. SQLite's single writer checks the unique index on (schedule_key, scheduled_at) row by
+// row: a slot another worker
 // inserted first is left out. `WHERE true` keeps SQLite's parser from reading ON CONFLICT as a join's ON.
 const INSERT_SLOTS = `
 INSERT INTO task_results (id, task_name, status, queue_name, backend, priority, args, args_meta, run_after, enqueued_at,
@@ -14,7 +16,7 @@ SELECT value ->> '$.id', value ->> '$.task_name', 'NEW', value ->> '$.queue_name
        value ->> '$.enqueued_at', 0, value ->> '$.max_attempts', '[]', '[]', value ->> '$.schedule_key',
        value ->> '$.scheduled_at'
 FROM json_each(?) WHERE true
-ON CONFLICT (schedule_key, scheduled_at) DO NOTHING
+ON CONFLICT (schedule_key, scheduled_at) WHERE schedule_key IS NOT NULL DO NOTHING
 RETURNING id`;
 
 // Timestamps are fixed-width text (sqliteTime), so max() is the newest; one index probe per key.
