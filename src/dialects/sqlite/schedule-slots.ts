@@ -4,10 +4,10 @@ import { insertPayload } from "../rows.js";
 import type { NewScheduledTask, SqlClient } from "../types.js";
 import { sqliteTime } from "./time.js";
 
-// The conflict target's WHERE matches the index as it is (every row) and as a later release may make it (scheduled
-// rows only), as on PostgreSQL. SQLite's single writer checks the unique index on (schedule_key, scheduled_at) row by
-// row: a slot another worker
-// inserted first is left out. `WHERE true` keeps SQLite's parser from reading ON CONFLICT as a join's ON.
+// SQLite's single writer checks the unique index on (schedule_key, scheduled_at) row by row: a slot another worker
+// inserted first is left out. `WHERE true` keeps SQLite's parser from reading ON CONFLICT as a join's ON. The conflict
+// target's WHERE matches the index as it is (every row) and as a later release may make it (scheduled rows only), as
+// on PostgreSQL.
 const INSERT_SLOTS = `
 INSERT INTO task_results (id, task_name, status, queue_name, backend, priority, args, args_meta, run_after, enqueued_at,
                           attempts, max_attempts, worker_ids, errors, schedule_key, scheduled_at)
