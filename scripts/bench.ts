@@ -80,8 +80,9 @@ const runs = flags.runs ? Number(flags.runs) : quick ? 1 : 3;
 const growth = growthSizes(quick, size.drain);
 /** Per-second schedules configured in the drain that measures the scheduler's cost. */
 const DRAIN_SCHEDULES = 10;
-/** Hides @opentelemetry/api from a worker process (`node --import` it): the drain of an app without OpenTelemetry. */
-const WITHOUT_OPENTELEMETRY = fileURLToPath(new URL("./bench/without-opentelemetry.mjs", import.meta.url));
+/** Hides @opentelemetry/api from a worker process (`node --import` it, as telemetry.test.ts does): the drain of an app
+ * without OpenTelemetry. */
+const WITHOUT_OPENTELEMETRY = fileURLToPath(new URL("../test/fixtures/without-opentelemetry.mjs", import.meta.url));
 /** The Node flag of the capped-young-generation drain (see measureDrain). */
 const YOUNG_GENERATION_FLAG = "--max-semi-space-size=8";
 /** The shorter polling interval (seconds) of the second latency figure: what MySQL's polling workers can be set to. */
