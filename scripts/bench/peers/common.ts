@@ -109,6 +109,7 @@ export async function runWorkers(opts: {
   const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
   const pollMs = opts.pollMs ?? 10;
   const children: ChildProcess[] = [];
+  let stoppedCleanly = false;
   const exited = new Map<ChildProcess, Promise<void>>();
   try {
     for (let i = 0; i < opts.processes; i++) {
@@ -168,11 +169,13 @@ export async function runWorkers(opts: {
     const stopped = children.map((c, i) => waitFor(c, "stopped", 30_000, `${label}#${i}`));
     for (const c of children) c.send({ type: "stop" });
     const msgs = await Promise.all(stopped);
+    stoppedCleanly = true;
     return { elapsedMs, completed: opts.n - Math.max(left, 0), maxRssKb: msgs.map((m) => (m as { maxRssKb: number }).maxRssKb) };
   } finally {
-    // Children still running (after a failure): all asked to stop at once, and killed together after 5 s.
+    // Children still running: after a failure all are asked to stop at once (SIGTERM); after "stopped" they are
+    // finishing their own graceful stop, which a signal would force. Either way they are killed together after 5 s.
     const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
-    for (const c of running) c.kill("SIGTERM");
+    if (!stoppedCleanly) for (const c of running) c.kill("SIGTERM");
     await Promise.all(
       running.map(async (c) => {
         if ((await Promise.race([exited.get(c)!, sleep(5_000).then(() => "timeout")])) === "timeout") c.kill("SIGKILL");
