@@ -29,9 +29,9 @@ export function jsonList(type = "VARCHAR(200)"): string {
 }
 
 /**
- * `id IN (?, ?, ...)` for `count` ids, for an UPDATE or DELETE of rows by id: MariaDB runs a single-table UPDATE or
- * DELETE with an IN (subquery) as a scan of the whole table, but looks each listed id up in the primary key. (A
- * SELECT takes the JSON list as a semi-join, by the key too.) `count` is at least 1.
+ * `id IN (?, ?, ...)` for `count` ids, for a statement that locks or changes rows by id: MariaDB runs a single-table
+ * UPDATE or DELETE with an IN (subquery) as a scan of the whole table, and may run a SELECT ... FOR UPDATE so too on
+ * a small table, locking each row it looks at; a list of ids it looks up in the primary key. `count` is at least 1.
  */
 export function idsIn(count: number): string {
   return `id IN (${Array.from({ length: count }, () => "?").join(", ")})`;

@@ -10,14 +10,19 @@ const KEY_COLUMNS = ", unique_key VARCHAR(200) PATH '$.unique_key'";
 
 // Only a NEW holder is replaced: a RUNNING one (unique.while "unfinished") has started with its args; a replaced one
 // takes the later enqueue's trace context too. unique_held is TRUE only on a row that holds its key (see the schema).
+// The statements that lock or change rows go from the keys to the rows by the unique index (STRAIGHT_JOIN, FORCE
+// INDEX): left to itself, MariaDB scanned a small table whole and locked each row while it looked at it, so a claim
+// running then skipped ready tasks of other keys.
+const KEYED_ROWS = `${taskRows(KEY_COLUMNS)} STRAIGHT_JOIN task_results AS t FORCE INDEX (task_results_unique_key_idx)
+  ON t.task_name = n.task_name AND t.unique_key = n.unique_key`;
+
 const HOLDERS = `
-SELECT ${mysqlTaskColumns("t")} FROM task_results AS t JOIN ${taskRows(KEY_COLUMNS)}
-  ON t.task_name = n.task_name AND t.unique_key = n.unique_key
+SELECT ${mysqlTaskColumns("t")} FROM ${KEYED_ROWS}
 WHERE t.unique_held AND t.status = 'NEW'
 FOR UPDATE`;
 
 const REPLACE_HELD = `
-UPDATE task_results AS t JOIN ${taskRows(KEY_COLUMNS)} ON t.task_name = n.task_name AND t.unique_key = n.unique_key
+UPDATE ${KEYED_ROWS}
 SET t.args = n.args, t.args_meta = ${jsonOrNull("n.args_meta")}, t.priority = n.priority, t.run_after = n.run_after,
     t.trace_context = n.trace_context
 WHERE t.unique_held AND t.status = 'NEW'`;

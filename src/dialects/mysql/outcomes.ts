@@ -1,24 +1,27 @@
 // Outcomes on MySQL: a batch of finished attempts written in one UPDATE joined to the batch's JSON, only where this
 // worker still holds them. The rows are locked first (one transaction), which tells which ones the UPDATE writes.
+// Both statements find the rows by their ids in the primary key (idsIn): given the ids as a JSON list instead,
+// MariaDB scanned the whole primary key of a small table and locked each row while it looked at it, and a claim
+// running then skipped a ready task so locked and took a later one (at --concurrency 1, out of priority order).
 import { outcomeRows } from "../rows.js";
 import type { Outcome, SqlClient } from "../types.js";
 import { cancelledEntry } from "./cancel-entry.js";
-import { jsonList, jsonOrNull } from "./columns.js";
+import { idsIn, jsonOrNull } from "./columns.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
-const HELD = `
+const held = (count: number) => `
 SELECT id, attempts FROM task_results
-WHERE id IN (SELECT value FROM ${jsonList("CHAR(36)")} AS batch) AND status = 'RUNNING' AND locked_by = ?
+WHERE ${idsIn(count)} AND status = 'RUNNING' AND locked_by = ?
 ORDER BY id
 FOR UPDATE`;
 
 // A cancel recorded during the attempt ends it CANCELLED unless it completed, with a TaskCancelled entry after the
 // attempt's error (unless that error is the cancel itself): no retry follows. The key stays held only by a task that
-// goes back to NEW to run again (and held it). The first placeholder is the time now. JSON_EXTRACT(x, '$') appends
+// goes back to NEW to run again (and held it). The placeholder in SET is the time now. JSON_EXTRACT(x, '$') appends
 // a document rather than its text. MySQL evaluates SET from left to right: no assignment reads a column of t that an
 // earlier one changed.
-const RECORD_OUTCOMES = `
+const outcomesUpdate = (count: number) => `
 UPDATE task_results AS t
 JOIN JSON_TABLE(?, '$[*]' COLUMNS (
   id CHAR(36) PATH '$.id', attempt INT PATH '$.attempt', status VARCHAR(16) PATH '$.status',
@@ -38,7 +41,7 @@ SET t.unique_held = CASE WHEN o.status = 'NEW' AND t.cancel_requested_at IS NULL
     t.locked_by = NULL,
     t.heartbeat_at = NULL,
     t.lease_expires_at = NULL
-WHERE t.status = 'RUNNING' AND t.locked_by = ? AND t.attempts = o.attempt`;
+WHERE t.${idsIn(count)} AND t.status = 'RUNNING' AND t.locked_by = ? AND t.attempts = o.attempt`;
 
 export async function recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]> {
   // The return value and its meta are JSON texts already (taken when the task returned): TEXT columns of the batch
@@ -53,13 +56,11 @@ export async function recordOutcomes(client: SqlClient, workerId: string, outcom
   // in a cycle.
   const ids = [...attempts.keys()].sort();
   return inTransaction(client, async (tx) => {
-    const held = await tx.$queryRawUnsafe<{ id: string; attempts: number | bigint }[]>(
-      HELD,
-      JSON.stringify(ids),
-      workerId,
-    );
-    const written = held.filter((row) => attempts.get(String(row.id)) === Number(row.attempts)).map((row) => String(row.id));
-    if (written.length > 0) await tx.$executeRawUnsafe(RECORD_OUTCOMES, JSON.stringify(rows), mysqlTime(new Date()), workerId);
+    const locked = await tx.$queryRawUnsafe<{ id: string; attempts: number | bigint }[]>(held(ids.length), ...ids, workerId);
+    const written = locked.filter((row) => attempts.get(String(row.id)) === Number(row.attempts)).map((row) => String(row.id));
+    if (written.length > 0) {
+      await tx.$executeRawUnsafe(outcomesUpdate(written.length), JSON.stringify(rows), mysqlTime(new Date()), ...written, workerId);
+    }
     return written;
   });
 }
