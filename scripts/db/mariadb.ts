@@ -47,7 +47,10 @@ async function adminQuery(url: string, sql: string): Promise<unknown> {
   }
 }
 
-/** The driver's options for a mysql:// URL. */
+/**
+ * The driver's options for a mysql:// URL. The driver gives up on a connection after 1 s by default: a test suite's
+ * workers and servers on two busy cores took longer (a test failed creating its database).
+ */
 export function connectionOptions(url: string) {
   const parsed = new URL(url);
   return {
@@ -56,6 +59,7 @@ export function connectionOptions(url: string) {
     user: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
     database: decodeURIComponent(parsed.pathname.slice(1)) || undefined,
+    connectTimeout: 30_000,
   };
 }
 
