@@ -406,6 +406,24 @@ export class DatabaseUnreachable extends TasksError {
   }
 }
 
+/**
+ * A worker reached its database but cannot read the task_results table it needs: the migrations are not applied (no
+ * table, or a column a later release added is missing), or the database user may not read it.
+ */
+export class TaskTableUnavailable extends TasksError {
+  /** Where the worker is connected: host:port/database, or the provider. */
+  readonly database: string;
+
+  constructor(database: string, reason: string, options?: ErrorOptions) {
+    super(
+      `cannot read the task_results table at ${database}: ${reason}. Fix: apply this release's migrations to that database ` +
+        "(npx prisma migrate deploy, after adding the TaskResult model to your schema), and let its user read and write the table.",
+      options,
+    );
+    this.database = database;
+  }
+}
+
 /** withTasks or a worker was given a configuration it cannot use. */
 export class InvalidConfig extends TasksError {}
 

@@ -16,6 +16,7 @@ export {
   TaskCancelled,
   TaskResultDoesNotExist,
   TaskResultNotReady,
+  TaskTableUnavailable,
   TaskNotRetryable,
   TaskTimeout,
   TasksError,

@@ -204,6 +204,31 @@ describe.concurrent("tasks-worker that cannot reach its database at start-up", {
   });
 });
 
+describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker on a %s database whose migrations were not applied", (provider) => {
+  test("--batch without the task_results table exits 1 at once, with one line naming the table and the fix", async () => {
+    const { prisma, database } = await createApp(provider, { tasks: allTasks });
+    opened.push(() => prisma.$disconnect());
+    await prisma.$executeRawUnsafe("DROP TABLE task_results");
+
+    const run = await runWithin(database, ["--no-startup-delay", "--batch"]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^tasks-worker: cannot read the task_results table at [^\n]+: [^\n]*task_results[^\n]*\. Fix: apply this release's migrations[^\n]*\n$/);
+    expect(run.stdout).not.toMatch(/could not claim tasks/);
+  });
+
+  test("a long-running worker on a table without a column a later release added exits 1 at once, naming the column", async () => {
+    const { prisma, database } = await createApp(provider, { tasks: allTasks });
+    opened.push(() => prisma.$disconnect());
+    await prisma.$executeRawUnsafe("ALTER TABLE task_results DROP COLUMN trace_context");
+
+    const run = await runWithin(database, ["--no-startup-delay"]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^tasks-worker: cannot read the task_results table at [^\n]+: [^\n]*trace_context[^\n]*\. Fix: apply this release's migrations[^\n]*\n$/);
+  });
+});
+
 describe.concurrent.each<Provider>(["postgresql", "sqlite", "mysql"])("tasks-worker exit codes on %s", (provider) => {
   test("--batch stopped by SIGTERM before it ran out of ready tasks exits 143, leaving the rest NEW", async () => {
     const { prisma, database } = await createApp(provider, { tasks: allTasks });

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { TasksWorkerConfig } from "../config.js";
 import { CANCELLABLE, RETRYABLE, type TaskFilter } from "../control.js";
-import { DatabaseUnreachable, TasksError } from "../errors.js";
+import { DatabaseUnreachable, TaskTableUnavailable, TasksError } from "../errors.js";
 import type { TaskResult, TaskStatus } from "../result.js";
 import { parseDashboardCommand, type DashboardCommand } from "../dashboard/command.js";
 import { scheduleStatuses } from "../schedules.js";
@@ -325,7 +325,7 @@ async function work(command: Extract<Command, { kind: "work" }>, loaded: Awaited
   try {
     await worker.run();
   } catch (error) {
-    if (!(error instanceof DatabaseUnreachable)) throw error;
+    if (!(error instanceof DatabaseUnreachable || error instanceof TaskTableUnavailable)) throw error;
     log.flush();
     console.error(`tasks-worker: ${error.message}`);
     return 1;

@@ -17,6 +17,7 @@ import { nextClaim } from "./next-claim.js";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
 import { Rescuer } from "./rescuer.js";
 import { Scheduler, schedulerClock } from "./scheduler.js";
+import { checkTaskTable } from "./task-table.js";
 import { UnknownTaskReport } from "./unknown-tasks.js";
 
 const MAX_CLAIM_BACKOFF_MS = 30_000;
@@ -208,7 +209,8 @@ export class Worker {
 
   /**
    * Runs until stopped; resolves once every claimed task has finished and its outcome is written. Rejects with
-   * DatabaseUnreachable when the database cannot be reached at start-up within `connectTimeoutMs`.
+   * DatabaseUnreachable when the database cannot be reached at start-up within `connectTimeoutMs`, and with
+   * TaskTableUnavailable when it has no task_results table with every column this release uses.
    */
   run(): Promise<void> {
     this.#done ??= this.#run()
@@ -252,6 +254,7 @@ export class Worker {
     if (this.options.startupDelay) await this.#sleep(Math.random() * this.options.intervalMs);
     await this.#reachDatabase();
     if (this.#stopping) return;
+    await checkTaskTable(this.#sql, this.database);
     await dialect.prepareWorker(client, this.#log);
     this.#startListener();
     this.#heartbeat.start();
