@@ -1,8 +1,10 @@
 // Specification of row locks on MySQL: a statement that locks or changes given tasks (by id, or by unique key) locks
 // those tasks' rows and no other. MariaDB left to itself ran such statements as a scan of a small table, locking each
 // row it looked at; a claim running then skipped a ready task so locked and took a later one (a worker at
-// --concurrency 1 ran a priority -100 task before a priority -5 one). Each test holds the lock of an unrelated ready
-// task in a transaction of its own and runs the statement: it must finish without waiting for that lock.
+// --concurrency 1 ran a priority -100 task before a priority -5 one). A claim locks the tasks it takes and no more:
+// given its task names as a JSON list it read, sorted and locked every ready task, and a second worker's claim found
+// them all locked. Each test of a statement holds the lock of an unrelated ready task in a transaction of its own and
+// runs the statement: it must finish without waiting for that lock.
 import { createConnection, type Connection } from "mariadb";
 import { afterAll, describe, expect, test } from "vitest";
 import { connectionOptions } from "../scripts/db/mariadb.js";
@@ -68,6 +70,48 @@ async function withoutLockWaits<T>(database: TestDatabase, observer: Connection,
 }
 
 describe("on MySQL, a statement that locks given tasks locks only their rows", () => {
+  test("a claim locks the tasks it takes, and no other ready task, until it commits", async () => {
+    const { prisma, database } = await freshApp();
+    const { dialect, sql } = runtimeOf(prisma.$tasks);
+    const tasks = await prisma.$tasks.enqueueMany(noop, Array.from({ length: 8 }, () => undefined));
+    const observer = await createConnection(connectionOptions(database.url));
+    opened.push(() => observer.end());
+    const name = new URL(database.url).pathname.slice(1);
+    // The claim's transaction, seen from outside between its locking read and its UPDATE: how many rows it has locked.
+    const lockedBeforeUpdate: number[] = [];
+    const watched = {
+      $transaction: (run: (tx: typeof sql) => Promise<unknown>, options: unknown) =>
+        (sql as unknown as { $transaction: (run: (tx: typeof sql) => Promise<unknown>, options: unknown) => Promise<unknown> }).$transaction(
+          (tx) =>
+            run(
+              new Proxy(tx, {
+                get(target, property, receiver) {
+                  if (property !== "$executeRawUnsafe") return Reflect.get(target, property, receiver);
+                  return async (...args: Parameters<typeof tx.$executeRawUnsafe>) => {
+                    const [row] = (await observer.query(
+                      `SELECT CAST(t.trx_rows_locked AS SIGNED) AS locked FROM information_schema.INNODB_TRX AS t
+                       JOIN information_schema.PROCESSLIST AS p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = ?`,
+                      [name],
+                    )) as { locked: bigint | number }[];
+                    lockedBeforeUpdate.push(Number(row?.locked ?? -1));
+                    return target.$executeRawUnsafe(...args);
+                  };
+                },
+              }),
+            ),
+          options,
+        ),
+    } as unknown as typeof sql;
+
+    const claimed = await dialect.claimTasks(watched, { queues: ["default"], backend: undefined, taskNames: [noop.name], leaseMs: 60_000, limit: 2, workerId: "w" });
+
+    expect(claimed).toHaveLength(2);
+    for (const task of claimed) expect(tasks.map((enqueued) => enqueued.id)).toContain(task.id);
+    // InnoDB counts each locked task twice: its entry in the ready index and its row. (Given the task names as a JSON
+    // list, the claim read and locked all 8 ready tasks: 16.)
+    expect(lockedBeforeUpdate).toEqual([2 * claimed.length]);
+  });
+
   test("recording a batch of outcomes does not wait on a ready task another transaction has locked", async () => {
     const { prisma, database } = await freshApp();
     const { dialect, sql } = runtimeOf(prisma.$tasks);

@@ -4,21 +4,27 @@
 // against PostgreSQL's one statement.
 import { byClaimOrder, type RawTask } from "../rows.js";
 import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
-import { MYSQL_TASK_COLUMNS, idsIn, jsonList, toStoredMysqlTask } from "./columns.js";
+import { MYSQL_TASK_COLUMNS, idsIn, toStoredMysqlTask } from "./columns.js";
 import { fromMysqlTime, mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
 // The ready index (status, priority DESC, run_after, enqueued_at) gives the rows in claim order; SKIP LOCKED passes
-// over those another worker's claim has locked, so claims never wait on each other.
-function selectSql(byBackend: boolean, allQueues: boolean): string {
+// over those another worker's claim has locked, so claims never wait on each other. Task names and queues are lists of
+// placeholders: given as JSON lists joined in (JSON_TABLE), MariaDB read every ready row, sorted them and locked them
+// all until the claim committed, so a second worker's claim found every row locked and came back empty.
+function selectSql(names: number, byBackend: boolean, queues: number | "*"): string {
   return `
-SELECT ${MYSQL_TASK_COLUMNS}, UTC_TIMESTAMP(3) AS claimed_at FROM task_results
-WHERE status = 'NEW' AND run_after <= UTC_TIMESTAMP(3) AND task_name IN (SELECT value FROM ${jsonList()} AS names)
+SELECT ${MYSQL_TASK_COLUMNS}, UTC_TIMESTAMP(3) AS claimed_at FROM task_results FORCE INDEX (task_results_ready_idx)
+WHERE status = 'NEW' AND run_after <= UTC_TIMESTAMP(3) AND task_name IN (${placeholders(names)})
   ${byBackend ? "AND backend = ?" : ""}
-  ${allQueues ? "" : `AND queue_name IN (SELECT value FROM ${jsonList("VARCHAR(64)")} AS queues)`}
+  ${queues === "*" ? "" : `AND queue_name IN (${placeholders(queues)})`}
 ORDER BY priority DESC, run_after, enqueued_at
 LIMIT ?
 FOR UPDATE SKIP LOCKED`;
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => "?").join(", ");
 }
 
 // A task enqueued with unique.while "queued" gives its key up when it starts, for good: unique_held becomes NULL (see
@@ -54,14 +60,16 @@ export function claimTasks(client: SqlClient, request: ClaimRequest): Promise<St
 }
 
 async function claimNow(client: SqlClient, request: ClaimRequest): Promise<StoredTask[]> {
+  // `IN ()` is not SQL: a worker that knows no task, or serves no queue, has nothing to claim.
+  if (request.taskNames.length === 0 || request.queues.length === 0) return [];
   const byBackend = request.backend !== undefined;
-  const allQueues = request.queues === "*";
-  const key = `${byBackend}:${allQueues}`;
+  const queues = request.queues === "*" ? "*" : request.queues.length;
+  const key = `${request.taskNames.length}:${byBackend}:${queues}`;
   let sql = SELECTS.get(key);
-  if (!sql) SELECTS.set(key, (sql = selectSql(byBackend, allQueues)));
-  const params: unknown[] = [JSON.stringify(request.taskNames)];
+  if (!sql) SELECTS.set(key, (sql = selectSql(request.taskNames.length, byBackend, queues)));
+  const params: unknown[] = [...request.taskNames];
   if (byBackend) params.push(request.backend);
-  if (!allQueues) params.push(JSON.stringify(request.queues));
+  if (request.queues !== "*") params.push(...request.queues);
   params.push(request.limit);
   const rows = await inTransaction(client, async (tx) => {
     const locked = await tx.$queryRawUnsafe<(RawTask & { claimed_at: Date | string })[]>(sql, ...params);
