@@ -27,6 +27,17 @@ export function messageOf(error: unknown): string {
   return String((error as Error | null)?.message ?? error);
 }
 
+/**
+ * An error's reason in one line. Prisma's messages start with where it was called from ("Invalid `prisma.$queryRaw()`
+ * invocation:", sometimes with lines of the caller's code) and end with the driver's reason, its last paragraph;
+ * other errors keep every line (Node's for a native addon built for another Node version spans five).
+ */
+export function reasonOf(error: unknown): string {
+  const message = messageOf(error).trim();
+  const reason = /^Invalid `[^`\n]*` invocation/.test(message) ? message.split(/\n\s*\n/).at(-1)! : message;
+  return reason.split("\n").map((line) => line.trim()).filter(Boolean).join(" ");
+}
+
 /** Where a worker connects, for its log lines: a connection URL as host:port/database, never its user or password. */
 export function describeDatabase(where: string): string {
   let url: URL;

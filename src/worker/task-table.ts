@@ -5,7 +5,7 @@ import { TASK_COLUMNS } from "../dialects/rows.js";
 import type { SqlClient } from "../dialects/types.js";
 import { TaskTableUnavailable } from "../errors.js";
 import { classifyDatabaseError } from "./database-errors.js";
-import { describeDatabase, messageOf } from "./log.js";
+import { describeDatabase, reasonOf } from "./log.js";
 
 /** Every column a worker reads or writes: those it reads tasks by, and the lease and unique-key bookkeeping. */
 const COLUMNS = [...TASK_COLUMNS, "heartbeat_at", "lease_expires_at", "unique_while", "unique_held"];
@@ -22,8 +22,6 @@ export async function checkTaskTable(client: SqlClient, database: string): Promi
     await client.$queryRawUnsafe(CHECK);
   } catch (error) {
     if (classifyDatabaseError(error) === "outage") return;
-    // Drivers put the reason on the last line of a message (Prisma starts with where it was called from).
-    const reason = messageOf(error).trim().split("\n").at(-1)!;
-    throw new TaskTableUnavailable(describeDatabase(database), reason, { cause: error });
+    throw new TaskTableUnavailable(describeDatabase(database), reasonOf(error), { cause: error });
   }
 }

@@ -12,7 +12,7 @@ import { loadTelemetry, observeReadyTasks } from "../telemetry.js";
 import { Completer } from "./completer.js";
 import { classifyDatabaseError, withTimeout } from "./database-errors.js";
 import { Heartbeat, type Holding } from "./heartbeat.js";
-import { describeDatabase, messageOf, type Log } from "./log.js";
+import { describeDatabase, messageOf, reasonOf, type Log } from "./log.js";
 import { nextClaim } from "./next-claim.js";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
 import { Rescuer } from "./rescuer.js";
@@ -289,8 +289,7 @@ export class Worker {
         return;
       } catch (error) {
         const where = describeDatabase(this.database);
-        // Drivers put the reason on the last line of a message (Prisma starts with where it was called from).
-        const reason = messageOf(error).trim().split("\n").at(-1)!;
+        const reason = reasonOf(error);
         if (classifyDatabaseError(error) !== "outage") throw new DatabaseUnreachable(where, reason, undefined, { cause: error });
         const left = deadline - performance.now();
         if (left <= 0) throw new DatabaseUnreachable(where, reason, connectTimeoutMs, { cause: error });
