@@ -408,7 +408,8 @@ export class DatabaseUnreachable extends TasksError {
 
 /**
  * A worker reached its database but cannot read the task_results table it needs: the migrations are not applied (no
- * table, or a column a later release added is missing), or the database user may not read it.
+ * table, or a column a later release added is missing), or the database user may not read it. A --batch run ends
+ * with it; a long-running worker logs its message and waits for the table.
  */
 export class TaskTableUnavailable extends TasksError {
   /** Where the worker is connected: host:port/database, or the provider. */

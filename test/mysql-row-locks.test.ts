@@ -1,13 +1,14 @@
 // Specification of row locks on MySQL: a statement that locks or changes given tasks (by id, or by unique key) locks
 // those tasks' rows and no other. MariaDB left to itself ran such statements as a scan of a small table, locking each
 // row it looked at; a claim running then skipped a ready task so locked and took a later one (a worker at
-// --concurrency 1 ran a priority -100 task before a priority -5 one). A claim locks the tasks it takes and no more:
-// given its task names as a JSON list it read, sorted and locked every ready task, and a second worker's claim found
-// them all locked. Each test of a statement holds the lock of an unrelated ready task in a transaction of its own and
+// --concurrency 1 ran a priority -100 task before a priority -5 one). A claim leaves the ready tasks past those it
+// takes to other workers: given its task names as a JSON list it read, sorted and locked every ready task, and a
+// second worker's claim found them all locked. Each test of a statement holds the lock of an unrelated ready task in a transaction of its own and
 // runs the statement: it must finish without waiting for that lock.
 import { createConnection, type Connection } from "mariadb";
 import { afterAll, describe, expect, test } from "vitest";
 import { connectionOptions } from "../scripts/db/mariadb.js";
+import type { StoredTask } from "../src/dialects/types.js";
 import { runtimeOf } from "../src/tasks-client.js";
 import { noop } from "./fixtures/tasks.js";
 import { refreshAccount, syncAccount } from "./fixtures/unique-tasks.js";
@@ -70,16 +71,17 @@ async function withoutLockWaits<T>(database: TestDatabase, observer: Connection,
 }
 
 describe("on MySQL, a statement that locks given tasks locks only their rows", () => {
-  test("a claim locks the tasks it takes, and no other ready task, until it commits", async () => {
-    const { prisma, database } = await freshApp();
+  test("a claim leaves the ready tasks it does not take to another worker's claim while it runs", async () => {
+    const { prisma } = await freshApp();
     const { dialect, sql } = runtimeOf(prisma.$tasks);
+    // Ahead of them in claim order, ready tasks the claim steps over: of a task it does not claim, and of another queue.
+    await prisma.$tasks.enqueueMany(refreshAccount.using({ priority: 10 }), [1, 2, 3].map((accountId) => ({ accountId })));
+    await prisma.$tasks.enqueueMany(noop.using({ priority: 10, queueName: "reports" }), [undefined, undefined]);
     const tasks = await prisma.$tasks.enqueueMany(noop, Array.from({ length: 8 }, () => undefined));
-    const observer = await createConnection(connectionOptions(database.url));
-    opened.push(() => observer.end());
-    const name = new URL(database.url).pathname.slice(1);
-    // The claim's transaction, seen from outside between its locking read and its UPDATE: how many rows it has locked.
-    const lockedBeforeUpdate: number[] = [];
-    const watched = {
+    const request = { queues: ["default"], backend: undefined, taskNames: [noop.name], leaseMs: 60_000 };
+    // The first claim's transaction, paused between its locking read and its UPDATE while a second worker claims.
+    let second: StoredTask[] | undefined;
+    const paused = {
       $transaction: (run: (tx: typeof sql) => Promise<unknown>, options: unknown) =>
         (sql as unknown as { $transaction: (run: (tx: typeof sql) => Promise<unknown>, options: unknown) => Promise<unknown> }).$transaction(
           (tx) =>
@@ -88,12 +90,7 @@ describe("on MySQL, a statement that locks given tasks locks only their rows", (
                 get(target, property, receiver) {
                   if (property !== "$executeRawUnsafe") return Reflect.get(target, property, receiver);
                   return async (...args: Parameters<typeof tx.$executeRawUnsafe>) => {
-                    const [row] = (await observer.query(
-                      `SELECT CAST(t.trx_rows_locked AS SIGNED) AS locked FROM information_schema.INNODB_TRX AS t
-                       JOIN information_schema.PROCESSLIST AS p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = ?`,
-                      [name],
-                    )) as { locked: bigint | number }[];
-                    lockedBeforeUpdate.push(Number(row?.locked ?? -1));
+                    second ??= await dialect.claimTasks(sql, { ...request, limit: 100, workerId: "second" });
                     return target.$executeRawUnsafe(...args);
                   };
                 },
@@ -103,13 +100,16 @@ describe("on MySQL, a statement that locks given tasks locks only their rows", (
         ),
     } as unknown as typeof sql;
 
-    const claimed = await dialect.claimTasks(watched, { queues: ["default"], backend: undefined, taskNames: [noop.name], leaseMs: 60_000, limit: 2, workerId: "w" });
+    const first = await dialect.claimTasks(paused, { ...request, limit: 2, workerId: "first" });
 
-    expect(claimed).toHaveLength(2);
-    for (const task of claimed) expect(tasks.map((enqueued) => enqueued.id)).toContain(task.id);
-    // InnoDB counts each locked task twice: its entry in the ready index and its row. (Given the task names as a JSON
-    // list, the claim read and locked all 8 ready tasks: 16.)
-    expect(lockedBeforeUpdate).toEqual([2 * claimed.length]);
+    expect(first).toHaveLength(2);
+    // Given the task names as a JSON list, the first claim had locked every ready task of its name: the second got none.
+    expect(second?.map((task) => task.id).sort()).toEqual(
+      tasks
+        .map((task) => task.id)
+        .filter((id) => !first.some((task) => task.id === id))
+        .sort(),
+    );
   });
 
   test("recording a batch of outcomes does not wait on a ready task another transaction has locked", async () => {

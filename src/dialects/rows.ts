@@ -34,6 +34,17 @@ export const TASK_COLUMNS = [
 
 export type RawTask = Record<(typeof TASK_COLUMNS)[number], unknown>;
 
+/** Every column a worker reads or writes: those it reads tasks by, and the lease and unique-key bookkeeping. */
+const WORKER_COLUMNS = [...TASK_COLUMNS, "heartbeat_at", "lease_expires_at", "unique_while", "unique_held"];
+
+/**
+ * A statement that names every column a worker uses and reads no row, on `table` (as the dialect names it): the same
+ * text on PostgreSQL, SQLite and MySQL.
+ */
+export async function readWorkerColumns(client: { $queryRawUnsafe(sql: string): Promise<unknown> }, table: string): Promise<void> {
+  await client.$queryRawUnsafe(`SELECT ${WORKER_COLUMNS.join(", ")} FROM ${table} WHERE 1 = 0`);
+}
+
 /** For JSON columns that always hold an array or object (worker_ids, errors, *_meta): a string can only be JSON text. */
 function json(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : value;

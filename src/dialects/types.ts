@@ -235,6 +235,8 @@ export interface Dialect {
   listen(notifications: Notifications, log: DialectLog): WakeUps | undefined;
   /** Sets up the database for workers before their first claim (SQLite: WAL journal mode), saying so in the log. */
   prepareWorker(client: SqlClient, log: DialectLog): Promise<void>;
+  /** Reads no row but names every column a worker uses: rejects (the driver's error) when the table or one is missing. */
+  readWorkerColumns(client: SqlClient): Promise<void>;
   /** Where the client connects, for the worker's start-up line: host, port and database; never a password. */
   describeConnection(): string;
   /**

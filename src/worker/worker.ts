@@ -4,7 +4,7 @@ import { DatabaseBackend } from "../backends/database.js";
 import { resultData, withOutcome } from "../backends/stored.js";
 import type { Dialect, Outcome, OwnPool, SqlClient, StoredTask, WakeUps } from "../dialects/types.js";
 import { POOL_SIZE } from "../extension.js";
-import { DatabaseUnreachable, InvalidConfig, TaskAborted, TaskCancelled, WorkerLost } from "../errors.js";
+import { DatabaseUnreachable, InvalidConfig, TaskAborted, TaskCancelled, TaskTableUnavailable, WorkerLost } from "../errors.js";
 import { TaskResult, type ResultSource, type TaskResultData } from "../result.js";
 import { TasksClient, runtimeOf, type TasksRuntime } from "../tasks-client.js";
 import { AttemptAbort, runAttempt } from "../attempt.js";
@@ -25,6 +25,8 @@ const MAX_CLAIM_BACKOFF_MS = 30_000;
 const READY_GAUGE_WINDOW = 10_000;
 /** The longest wait between tries to reach the database at start-up. */
 const MAX_CONNECT_BACKOFF_MS = 2_000;
+/** The longest wait between two looks at a task_results table that lacks a column (migrations not yet applied). */
+const MAX_TABLE_BACKOFF_MS = 5_000;
 /** The least time one try to reach the database at start-up may take. */
 const MIN_CONNECT_TRY_MS = 1_000;
 /**
@@ -209,8 +211,8 @@ export class Worker {
 
   /**
    * Runs until stopped; resolves once every claimed task has finished and its outcome is written. Rejects with
-   * DatabaseUnreachable when the database cannot be reached at start-up within `connectTimeoutMs`, and with
-   * TaskTableUnavailable when it has no task_results table with every column this release uses.
+   * DatabaseUnreachable when the database cannot be reached at start-up within `connectTimeoutMs`; a `batch` run, with
+   * TaskTableUnavailable when it has no task_results table with every column this release uses (others wait for it).
    */
   run(): Promise<void> {
     this.#done ??= this.#run()
@@ -254,7 +256,8 @@ export class Worker {
     if (this.options.startupDelay) await this.#sleep(Math.random() * this.options.intervalMs);
     await this.#reachDatabase();
     if (this.#stopping) return;
-    await checkTaskTable(this.#sql, this.database);
+    await this.#awaitTaskTable();
+    if (this.#stopping) return;
     await dialect.prepareWorker(client, this.#log);
     this.#startListener();
     this.#heartbeat.start();
@@ -295,6 +298,27 @@ export class Worker {
         if (left <= 0) throw new DatabaseUnreachable(where, reason, connectTimeoutMs, { cause: error });
         await this.#backOff(Math.min(250 * 2 ** failures, MAX_CONNECT_BACKOFF_MS, left));
       }
+    }
+  }
+
+  /**
+   * Waits until task_results has every column this release uses. A --batch run rejects with TaskTableUnavailable at
+   * once: it could only wait, and its caller (a cron job, a CI step) for ever. A long-running worker says why once, at
+   * error level, and looks again with a back-off of up to 5 s: one started before its migration starts once it is in.
+   */
+  async #awaitTaskTable(): Promise<void> {
+    for (let failures = 0; !this.#stopping; failures++) {
+      try {
+        await checkTaskTable(this.#dialect, this.#sql, this.database, Math.max(this.options.connectTimeoutMs, MIN_CONNECT_TRY_MS));
+        if (failures > 0) this.#log({ level: "info", event: "task-table-available", message: "task_results has every column this release uses: starting" });
+        return;
+      } catch (error) {
+        if (!(error instanceof TaskTableUnavailable) || this.options.batch) throw error;
+        if (failures === 0) {
+          this.#log({ level: "error", event: "task-table-unavailable", message: `${error.message} Waiting for it, looking again every few seconds.` });
+        }
+      }
+      await this.#backOff(Math.min(250 * 2 ** failures, MAX_TABLE_BACKOFF_MS));
     }
   }
 

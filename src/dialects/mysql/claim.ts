@@ -11,7 +11,10 @@ import { inTransaction } from "./transaction.js";
 // The ready index (status, priority DESC, run_after, enqueued_at) gives the rows in claim order; SKIP LOCKED passes
 // over those another worker's claim has locked, so claims never wait on each other. Task names and queues are lists of
 // placeholders: given as JSON lists joined in (JSON_TABLE), MariaDB read every ready row, sorted them and locked them
-// all until the claim committed, so a second worker's claim found every row locked and came back empty.
+// all until the claim committed, so a second worker's claim found every row locked and came back empty. Now it walks
+// the index in claim order and stops at its limit: the rows past those it takes stay free. The NEW rows it steps over
+// on the way (not yet due, another queue or backend, a task it does not know) stay locked until it commits, as InnoDB
+// keeps the lock of every row a locking read looked at; task_name and queue_name are not in the index to spare them.
 function selectSql(names: number, byBackend: boolean, queues: number | "*"): string {
   return `
 SELECT ${MYSQL_TASK_COLUMNS}, UTC_TIMESTAMP(3) AS claimed_at FROM task_results FORCE INDEX (task_results_ready_idx)

@@ -1,6 +1,7 @@
 // The MySQL dialect (MySQL 8, MariaDB 10.6 and later): SKIP LOCKED claims in short transactions, JSON-batched writes
 // unpacked by JSON_TABLE, polling instead of NOTIFY. Statements go through the Prisma client (@prisma/adapter-mariadb),
 // whose pool they share with the app: the adapter keeps its settings private, so prisma-tasks opens no pool of its own.
+import { readWorkerColumns } from "../rows.js";
 import type { Dialect } from "../types.js";
 import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
@@ -42,6 +43,7 @@ const mysql: Dialect = {
   openPool: () => undefined,
   listen: () => undefined,
   prepareWorker,
+  readWorkerColumns: (client) => readWorkerColumns(client, "task_results"),
   // Where the adapter connects cannot be read from the client: the worker's log says it once connected (prepareWorker).
   describeConnection: () => "mysql",
   // No pooler in transaction mode stands between: the worker uses the app's client as it is.

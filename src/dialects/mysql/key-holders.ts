@@ -10,11 +10,12 @@ const KEY_COLUMNS = ", unique_key VARCHAR(200) PATH '$.unique_key'";
 
 // Only a NEW holder is replaced: a RUNNING one (unique.while "unfinished") has started with its args; a replaced one
 // takes the later enqueue's trace context too. unique_held is TRUE only on a row that holds its key (see the schema).
-// The statements that lock or change rows go from the keys to the rows by the unique index (STRAIGHT_JOIN, FORCE
-// INDEX): left to itself, MariaDB scanned a small table whole and locked each row while it looked at it, so a claim
-// running then skipped ready tasks of other keys.
+// The statements that lock or change rows go from the keys to their holders by the whole unique index (STRAIGHT_JOIN,
+// FORCE INDEX, unique_held in the join): left to itself, MariaDB scanned a small table whole and locked each row while
+// it looked at it, so a claim running then skipped ready tasks of other keys; and a key's finished tasks (unique_held
+// NULL) are not its holder's to lock. The keys go in sorted, so two enqueues lock the holders they share in one order.
 const KEYED_ROWS = `${taskRows(KEY_COLUMNS)} STRAIGHT_JOIN task_results AS t FORCE INDEX (task_results_unique_key_idx)
-  ON t.task_name = n.task_name AND t.unique_key = n.unique_key`;
+  ON t.task_name = n.task_name AND t.unique_key = n.unique_key AND t.unique_held = TRUE`;
 
 const HOLDERS = `
 SELECT ${mysqlTaskColumns("t")} FROM ${KEYED_ROWS}
@@ -35,7 +36,7 @@ JOIN JSON_TABLE(?, '$[*]' COLUMNS (task_name VARCHAR(200) PATH '$.task_name', un
 WHERE t.unique_held AND t.status IN ('NEW', 'RUNNING')`;
 
 export async function replaceHeldTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<StoredTask[]> {
-  const payload = insertPayload(tasks, mysqlTime);
+  const payload = insertPayload([...tasks].sort(byKey), mysqlTime);
   return inTransaction(client, async (tx) => {
     const locked = await tx.$queryRawUnsafe<RawTask[]>(HOLDERS, payload);
     if (locked.length === 0) return [];
@@ -52,4 +53,8 @@ export async function findKeyHolders(client: SqlClient, keys: readonly UniqueKey
   const payload = JSON.stringify(keys.map((key) => ({ task_name: key.taskName, unique_key: key.uniqueKey })));
   const rows = await client.$queryRawUnsafe<RawTask[]>(FIND_HOLDERS, payload);
   return rows.map(toStoredMysqlTask);
+}
+
+function byKey(a: NewTask, b: NewTask): number {
+  return a.taskName < b.taskName ? -1 : a.taskName > b.taskName ? 1 : a.uniqueKey! < b.uniqueKey! ? -1 : a.uniqueKey! > b.uniqueKey! ? 1 : 0;
 }

@@ -44,6 +44,7 @@ SET t.unique_held = CASE WHEN o.status = 'NEW' AND t.cancel_requested_at IS NULL
 WHERE t.${idsIn(count)} AND t.status = 'RUNNING' AND t.locked_by = ? AND t.attempts = o.attempt`;
 
 export async function recordOutcomes(client: SqlClient, workerId: string, outcomes: readonly Outcome[]): Promise<string[]> {
+  if (outcomes.length === 0) return [];
   // The return value and its meta are JSON texts already (taken when the task returned): TEXT columns of the batch
   // keep them as they are.
   const rows = outcomeRows(outcomes).map((row) => ({

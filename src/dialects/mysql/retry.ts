@@ -24,13 +24,19 @@ async function heldKeys(tx: SqlClient, rows: readonly MatchedRow[]): Promise<Set
   const keyed = rows.filter((row) => row.unique_key !== null);
   if (keyed.length === 0) return new Set();
   const holders = await tx.$queryRawUnsafe<{ task_name: string; unique_key: string }[]>(
-    // From the keys to the rows by the unique index, as the enqueue's key holders (key-holders.ts): only their rows are locked.
+    // From the keys to their holders by the unique index, in key order, as the enqueue's (key-holders.ts): only the
+    // holders' rows are locked.
     `SELECT t.task_name, t.unique_key
 FROM JSON_TABLE(?, '$[*]' COLUMNS (task_name VARCHAR(200) PATH '$.task_name', unique_key VARCHAR(200) PATH '$.unique_key')) AS k
-STRAIGHT_JOIN task_results AS t FORCE INDEX (task_results_unique_key_idx) ON t.task_name = k.task_name AND t.unique_key = k.unique_key
-WHERE t.unique_held AND t.status IN ('NEW', 'RUNNING')
+STRAIGHT_JOIN task_results AS t FORCE INDEX (task_results_unique_key_idx)
+  ON t.task_name = k.task_name AND t.unique_key = k.unique_key AND t.unique_held = TRUE
+WHERE t.status IN ('NEW', 'RUNNING')
 FOR UPDATE`,
-    JSON.stringify(keyed.map((row) => ({ task_name: row.task_name, unique_key: row.unique_key }))),
+    JSON.stringify(
+      keyed
+        .map((row) => ({ task_name: row.task_name, unique_key: row.unique_key }))
+        .sort((a, b) => (a.task_name < b.task_name ? -1 : a.task_name > b.task_name ? 1 : a.unique_key! < b.unique_key! ? -1 : a.unique_key! > b.unique_key! ? 1 : 0)),
+    ),
   );
   return new Set(holders.map((row) => JSON.stringify([row.task_name, row.unique_key])));
 }

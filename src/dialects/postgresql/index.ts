@@ -1,5 +1,6 @@
 // The PostgreSQL dialect: SKIP LOCKED claims, JSON-batched writes, NOTIFY on enqueue heard through LISTEN, a pool of
 // its own on the adapter's settings (or a worker's direct URL); task_results in the schema the client's adapter names.
+import { readWorkerColumns } from "../rows.js";
 import type { Dialect, DialectOptions } from "../types.js";
 import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
@@ -60,6 +61,7 @@ function dialectOn(connection: OwnConnection, schema: string): Dialect {
     openPool: (size) => connection.settings && new PgSqlClient(connection.settings, size, !connection.transactionPooler),
     listen: (notifications, log) => listen(connection, { channel, cancelChannel: cancels }, notifications, log),
     prepareWorker: async () => {},
+    readWorkerColumns: (client) => readWorkerColumns(client, table),
     describeConnection: () => where,
     // The same table and channels (the app's schema), reached without the app's pooler.
     connectedTo: (url) => dialectOn(directConnection(url), schema),

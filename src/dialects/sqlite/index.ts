@@ -1,4 +1,5 @@
 // The SQLite dialect: claims under SQLite's write lock, JSON-batched writes, polling instead of NOTIFY, WAL for workers.
+import { readWorkerColumns } from "../rows.js";
 import type { Dialect } from "../types.js";
 import { cancelTask, cancelTasks } from "./cancel.js";
 import { claimTasks } from "./claim.js";
@@ -41,6 +42,7 @@ const sqlite: Dialect = {
   openPool: () => undefined,
   listen: () => undefined,
   prepareWorker,
+  readWorkerColumns: (client) => readWorkerColumns(client, "task_results"),
   describeConnection: () => "sqlite",
   connectedTo: () => sqlite,
   needsDirectUrl: false,
