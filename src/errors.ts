@@ -418,7 +418,7 @@ export class TaskTableUnavailable extends TasksError {
   constructor(database: string, reason: string, options?: ErrorOptions) {
     super(
       `cannot read the task_results table at ${database}: ${reason}. Fix: apply this release's migrations to that database ` +
-        "(npx prisma migrate deploy, after adding the TaskResult model to your schema), and let its user read and write the table.",
+        "(with the TaskResult model in your schema: npx prisma migrate dev, or npx prisma migrate deploy in production).",
       options,
     );
     this.database = database;
