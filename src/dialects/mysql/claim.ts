@@ -4,7 +4,7 @@
 // against PostgreSQL's one statement.
 import { byClaimOrder, type RawTask } from "../rows.js";
 import type { ClaimRequest, SqlClient, StoredTask } from "../types.js";
-import { MYSQL_TASK_COLUMNS, idsIn, toStoredMysqlTask } from "./columns.js";
+import { MYSQL_TASK_COLUMNS, idsIn, placeholders, toStoredMysqlTask } from "./columns.js";
 import { fromMysqlTime, mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
 
@@ -24,10 +24,6 @@ WHERE status = 'NEW' AND run_after <= UTC_TIMESTAMP(3) AND task_name IN (${place
 ORDER BY priority DESC, run_after, enqueued_at
 LIMIT ?
 FOR UPDATE SKIP LOCKED`;
-}
-
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => "?").join(", ");
 }
 
 // A task enqueued with unique.while "queued" gives its key up when it starts, for good: unique_held becomes NULL (see

@@ -34,7 +34,25 @@ export function jsonList(type = "VARCHAR(200)"): string {
  * a small table, locking each row it looks at; a list of ids it looks up in the primary key. `count` is at least 1.
  */
 export function idsIn(count: number): string {
-  return `id IN (${Array.from({ length: count }, () => "?").join(", ")})`;
+  return `id IN (${placeholders(count)})`;
+}
+
+/** `?, ?, ...`: `count` placeholders, for an IN list. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => "?").join(", ");
+}
+
+/**
+ * Orders rows by unique key (task name, then key), as the unique index does: the statements that lock keys' holders
+ * take the keys in this one order, so two of them never wait on each other in a cycle.
+ */
+export function byUniqueKey<T>(keyOf: (row: T) => readonly [string, string]): (a: T, b: T) => number {
+  return (a, b) => {
+    const [aName, aKey] = keyOf(a);
+    const [bName, bKey] = keyOf(b);
+    if (aName !== bName) return aName < bName ? -1 : 1;
+    return aKey < bKey ? -1 : aKey > bKey ? 1 : 0;
+  };
 }
 
 /**

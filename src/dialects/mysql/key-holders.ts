@@ -1,7 +1,7 @@
 // The tasks that hold unique keys on MySQL: found, or given a later enqueue's args, priority and runAfter.
 import { insertPayload, type RawTask } from "../rows.js";
 import type { NewTask, SqlClient, StoredTask, UniqueKey } from "../types.js";
-import { MYSQL_TASK_COLUMNS, jsonOrNull, mysqlTaskColumns, toStoredMysqlTask } from "./columns.js";
+import { MYSQL_TASK_COLUMNS, byUniqueKey, jsonOrNull, mysqlTaskColumns, toStoredMysqlTask } from "./columns.js";
 import { taskRows } from "./insert.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
@@ -36,7 +36,7 @@ JOIN JSON_TABLE(?, '$[*]' COLUMNS (task_name VARCHAR(200) PATH '$.task_name', un
 WHERE t.unique_held AND t.status IN ('NEW', 'RUNNING')`;
 
 export async function replaceHeldTasks(client: SqlClient, tasks: readonly NewTask[]): Promise<StoredTask[]> {
-  const payload = insertPayload([...tasks].sort(byKey), mysqlTime);
+  const payload = insertPayload([...tasks].sort(byUniqueKey((task) => [task.taskName, task.uniqueKey!])), mysqlTime);
   return inTransaction(client, async (tx) => {
     const locked = await tx.$queryRawUnsafe<RawTask[]>(HOLDERS, payload);
     if (locked.length === 0) return [];
@@ -53,8 +53,4 @@ export async function findKeyHolders(client: SqlClient, keys: readonly UniqueKey
   const payload = JSON.stringify(keys.map((key) => ({ task_name: key.taskName, unique_key: key.uniqueKey })));
   const rows = await client.$queryRawUnsafe<RawTask[]>(FIND_HOLDERS, payload);
   return rows.map(toStoredMysqlTask);
-}
-
-function byKey(a: NewTask, b: NewTask): number {
-  return a.taskName < b.taskName ? -1 : a.taskName > b.taskName ? 1 : a.uniqueKey! < b.uniqueKey! ? -1 : a.uniqueKey! > b.uniqueKey! ? 1 : 0;
 }

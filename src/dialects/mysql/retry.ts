@@ -6,7 +6,7 @@
 // tries the bulk batch again.
 import type { RawTask } from "../rows.js";
 import type { BackendTaskFilter, SqlClient, StoredTask } from "../types.js";
-import { MYSQL_TASK_COLUMNS, toStoredMysqlTask } from "./columns.js";
+import { MYSQL_TASK_COLUMNS, byUniqueKey, toStoredMysqlTask } from "./columns.js";
 import { updateMatched, type MatchedRow } from "./matching.js";
 import { mysqlTime } from "./time.js";
 import { inTransaction } from "./transaction.js";
@@ -34,8 +34,8 @@ WHERE t.status IN ('NEW', 'RUNNING')
 FOR UPDATE`,
     JSON.stringify(
       keyed
-        .map((row) => ({ task_name: row.task_name, unique_key: row.unique_key }))
-        .sort((a, b) => (a.task_name < b.task_name ? -1 : a.task_name > b.task_name ? 1 : a.unique_key! < b.unique_key! ? -1 : a.unique_key! > b.unique_key! ? 1 : 0)),
+        .map((row) => ({ task_name: row.task_name, unique_key: row.unique_key! }))
+        .sort(byUniqueKey((key) => [key.task_name, key.unique_key])),
     ),
   );
   return new Set(holders.map((row) => JSON.stringify([row.task_name, row.unique_key])));
