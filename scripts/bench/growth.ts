@@ -143,13 +143,13 @@ interface PruneRun {
   summary: string;
 }
 
+/** How long a prune of the bench's sizes may run before the bench gives up on it (it takes seconds). */
+const PRUNE_TIMEOUT_MS = 10 * 60_000;
+
 /**
  * `tasks-worker prune --min-age-days 0` compiled, in a process of its own. The bench config says "ready" once connected
  * and waits for "go", so the clock runs from "go" to the process's exit.
  */
-/** How long a prune of the bench's sizes may run before the bench gives up on it (it takes seconds). */
-const PRUNE_TIMEOUT_MS = 10 * 60_000;
-
 async function pruneProcess(url: string): Promise<PruneRun> {
   const { bin, config } = compiledCli();
   const dir = mkdtempSync(path.join(tmpdir(), "bench-prune-"));
