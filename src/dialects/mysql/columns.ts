@@ -43,7 +43,7 @@ export function placeholders(count: number): string {
 }
 
 /**
- * Orders rows by unique key (task name, then key), as the unique index does: the statements that lock keys' holders
+ * Orders rows by unique key (task name, then key; JavaScript's string order): the statements that lock keys' holders
  * take the keys in this one order, so two of them never wait on each other in a cycle.
  */
 export function byUniqueKey<T>(keyOf: (row: T) => readonly [string, string]): (a: T, b: T) => number {
