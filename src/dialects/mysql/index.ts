@@ -1,6 +1,7 @@
-// The MySQL dialect (MySQL 8.0.21, MariaDB 10.8 and later, for the ready index's descending column): SKIP LOCKED claims in short transactions, JSON-batched writes
-// unpacked by JSON_TABLE, polling instead of NOTIFY. Statements go through the Prisma client (@prisma/adapter-mariadb),
-// whose pool they share with the app: the adapter keeps its settings private, so prisma-tasks opens no pool of its own.
+// The MySQL dialect (MySQL 8.0.21, MariaDB 10.8 and later, for the ready index's descending column): SKIP LOCKED
+// claims in short transactions, JSON-batched writes unpacked by JSON_TABLE, polling instead of NOTIFY. Statements go
+// through the Prisma client (@prisma/adapter-mariadb), whose pool they share with the app: the adapter keeps its
+// settings private, so prisma-tasks opens no pool of its own.
 import { readWorkerColumns } from "../rows.js";
 import type { Dialect } from "../types.js";
 import { cancelTask, cancelTasks } from "./cancel.js";
